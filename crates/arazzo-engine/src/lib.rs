@@ -1,0 +1,1 @@
+//! arazzo-engine (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! arazzo-expr (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! arazzo-mock (placeholder, filled by its issue).

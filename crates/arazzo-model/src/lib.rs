@@ -1,0 +1,1 @@
+//! arazzo-model (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! arazzo-openapi (placeholder, filled by its issue).
