@@ -10,6 +10,9 @@ use clap::{Parser, Subcommand};
 
 mod eval;
 mod exit;
+mod input;
+mod output;
+mod validate;
 
 /// Run, validate and debug Arazzo workflows.
 #[derive(Debug, Parser)]
@@ -21,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check Arazzo documents and report every problem with its file, line and column.
+    Validate(validate::ValidateArgs),
     /// Evaluate a runtime expression, template, condition or criterion against a context.
     Eval(eval::EvalArgs),
 }
@@ -28,6 +33,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Validate(args) => validate::run(args),
         Command::Eval(args) => eval::run(args),
     }
 }
