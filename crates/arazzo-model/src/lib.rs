@@ -21,6 +21,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod source;
+pub mod suggest;
 pub mod validate;
 
 pub use diag::{Code, Diagnostic, Severity};

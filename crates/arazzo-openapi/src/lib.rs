@@ -1,1 +1,23 @@
-//! arazzo-openapi (placeholder, filled by its issue).
+//! Source descriptions for Arazzo: loading OpenAPI 2.0–3.2 documents, finding
+//! operations, and turning workflow values into exact HTTP requests.
+//!
+//! [`serialize`] turns parameter values and request bodies into the bytes an
+//! OpenAPI description asks for (`style`, `explode`, `allowReserved`,
+//! `content`, Encoding Objects, XML hints), so that a workflow sends what the
+//! API documents rather than whatever is easiest to produce.
+
+pub mod serialize;
+
+pub mod document;
+pub mod fetch;
+pub mod lookup;
+pub mod media;
+pub mod operation;
+pub mod security;
+pub mod servers;
+pub mod sources;
+pub mod store;
+
+pub use document::{OpEntry, OpenApi, Version};
+pub use operation::Operation;
+pub use sources::{LoadOptions, SourceTarget, Sources};

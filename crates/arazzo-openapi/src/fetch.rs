@@ -1,0 +1,272 @@
+//! Fetching documents by URL: local files and http(s), with limits.
+//!
+//! Documents are untrusted input. The default fetcher bounds every remote
+//! request by a timeout and a size cap, and a document that was itself
+//! fetched over the network may not read local files (so a hostile remote
+//! description cannot make the engine read `/etc/passwd` into a request).
+
+use std::io::Read;
+use std::time::Duration;
+
+use url::Url;
+
+/// A fetched document.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL the bytes came from (after redirects).
+    pub url: Url,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` reported by an HTTP server, if any.
+    pub content_type: Option<String>,
+}
+
+/// Why a document could not be fetched.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    /// The file does not exist or cannot be read.
+    #[error("cannot read {path}: {reason}")]
+    File {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP request failed or returned an error status.
+    #[error("cannot fetch {url}: {reason}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The document is larger than the size cap.
+    #[error("{url} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// The URL scheme is not supported, or not allowed from where it was referenced.
+    #[error("{0}")]
+    NotAllowed(String),
+}
+
+/// Something that can fetch documents. Embedders provide their own to load
+/// descriptions from memory, a database or a cache.
+pub trait Fetcher: Send + Sync {
+    /// Fetches `url`. `from` is the URL of the document that refers to it
+    /// (`None` for the document the user named).
+    fn fetch(&self, url: &Url, from: Option<&Url>) -> Result<Fetched, FetchError>;
+}
+
+/// Fetches `file:` URLs from disk and `http(s):` URLs over the network.
+#[derive(Debug, Clone)]
+pub struct DefaultFetcher {
+    /// Timeout of one remote request.
+    pub timeout: Duration,
+    /// Largest document accepted, in bytes.
+    pub max_bytes: usize,
+    /// Whether http(s) URLs may be fetched at all.
+    pub allow_remote: bool,
+}
+
+impl Default for DefaultFetcher {
+    fn default() -> Self {
+        DefaultFetcher {
+            timeout: Duration::from_secs(30),
+            max_bytes: 64 * 1024 * 1024,
+            allow_remote: true,
+        }
+    }
+}
+
+impl Fetcher for DefaultFetcher {
+    fn fetch(&self, url: &Url, from: Option<&Url>) -> Result<Fetched, FetchError> {
+        match url.scheme() {
+            "file" => {
+                if let Some(from) = from
+                    && from.scheme() != "file"
+                {
+                    return Err(FetchError::NotAllowed(format!(
+                        "{from} was fetched over the network and may not read the local file {url}"
+                    )));
+                }
+                self.file(url)
+            }
+            "http" | "https" => {
+                if !self.allow_remote {
+                    return Err(FetchError::NotAllowed(format!(
+                        "remote loading is disabled; cannot fetch {url}"
+                    )));
+                }
+                self.http(url)
+            }
+            other => Err(FetchError::NotAllowed(format!(
+                "unsupported URL scheme `{other}` in {url}"
+            ))),
+        }
+    }
+}
+
+impl DefaultFetcher {
+    fn file(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let path = url.to_file_path().map_err(|()| FetchError::File {
+            path: url.to_string(),
+            reason: "not a local file path".into(),
+        })?;
+        let display = path.display().to_string();
+        let file = std::fs::File::open(&path).map_err(|e| FetchError::File {
+            path: display.clone(),
+            reason: io_reason(&e),
+        })?;
+        let mut bytes = Vec::new();
+        file.take(self.max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| FetchError::File {
+                path: display.clone(),
+                reason: io_reason(&e),
+            })?;
+        if bytes.len() > self.max_bytes {
+            return Err(FetchError::TooLarge {
+                url: display,
+                limit: self.max_bytes,
+            });
+        }
+        Ok(Fetched {
+            url: url.clone(),
+            bytes,
+            content_type: None,
+        })
+    }
+
+    /// Fetches over HTTP on a private single-threaded runtime, so this works
+    /// the same whether or not the caller is itself inside an async runtime.
+    fn http(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let url = url.clone();
+        let timeout = self.timeout;
+        let max = self.max_bytes;
+        let err = |reason: String, url: &Url| FetchError::Http {
+            url: url.to_string(),
+            reason,
+        };
+        let handle = std::thread::spawn(move || -> Result<Fetched, FetchError> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| err(e.to_string(), &url))?;
+            rt.block_on(async {
+                let client = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .redirect(reqwest::redirect::Policy::limited(5))
+                    .build()
+                    .map_err(|e| err(e.to_string(), &url))?;
+                let mut resp = client
+                    .get(url.clone())
+                    .header(
+                        "accept",
+                        "application/yaml, application/json;q=0.9, */*;q=0.5",
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| err(e.to_string(), &url))?;
+                if !resp.status().is_success() {
+                    return Err(err(format!("HTTP status {}", resp.status()), &url));
+                }
+                if resp.content_length().is_some_and(|n| n > max as u64) {
+                    return Err(FetchError::TooLarge {
+                        url: url.to_string(),
+                        limit: max,
+                    });
+                }
+                let final_url = resp.url().clone();
+                let content_type = resp
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = resp.chunk().await.map_err(|e| err(e.to_string(), &url))? {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > max {
+                        return Err(FetchError::TooLarge {
+                            url: url.to_string(),
+                            limit: max,
+                        });
+                    }
+                }
+                Ok(Fetched {
+                    url: final_url,
+                    bytes,
+                    content_type,
+                })
+            })
+        });
+        handle.join().unwrap_or_else(|_| {
+            Err(FetchError::Http {
+                url: String::new(),
+                reason: "the fetch thread failed".into(),
+            })
+        })
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// The URL of a local path (made absolute against the current directory).
+pub fn file_url(path: &std::path::Path) -> Option<Url> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    Url::from_file_path(normalize(&abs)).ok()
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Reads a user-supplied location: an http(s) or file URL, or a path.
+pub fn parse_location(s: &str) -> Option<Url> {
+    if s.starts_with("http://") || s.starts_with("https://") || s.starts_with("file:") {
+        return Url::parse(s).ok();
+    }
+    file_url(std::path::Path::new(s))
+}
+
+/// Shows a URL as users wrote it: file URLs as paths relative to the current
+/// directory when possible.
+pub fn display_url(url: &Url) -> String {
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+    {
+        if let Ok(cwd) = std::env::current_dir()
+            && let Ok(rel) = path.strip_prefix(&cwd)
+        {
+            return rel.display().to_string();
+        }
+        return path.display().to_string();
+    }
+    url.to_string()
+}
