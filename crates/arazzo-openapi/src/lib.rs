@@ -20,4 +20,5 @@ pub mod store;
 
 pub use document::{OpEntry, OpenApi, Version};
 pub use operation::Operation;
-pub use sources::{LoadOptions, SourceTarget, Sources};
+pub use sources::{LoadOptions, SourceTarget, Sources, load_description};
+pub use store::{DocCache, Store};

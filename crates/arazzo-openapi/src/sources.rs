@@ -371,3 +371,30 @@ pub fn sniff(v: &Value) -> Option<SourceKind> {
         None
     }
 }
+
+/// Loads a single OpenAPI description (and the documents its `$ref`s name),
+/// outside any Arazzo document — for `arazzo-run mock` and for embedders.
+pub fn load_description(
+    url: &Url,
+    fetcher: &dyn Fetcher,
+    limits: Limits,
+) -> Result<(Arc<OpenApi>, Store, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut store = Store::new();
+    let mut diags = Vec::new();
+    let Some(doc) = store.load_tree(url, None, fetcher, limits, &mut diags) else {
+        return Err(diags);
+    };
+    let Some(version) = Version::detect(&doc.value) else {
+        diags.push(
+            Diagnostic::error(
+                Code::SourceType,
+                format!("{} is not an OpenAPI description arazzo-run can read", display_url(url)),
+            )
+            .hint("arazzo-run reads Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 descriptions"),
+        );
+        return Err(diags);
+    };
+    let key = crate::store::strip_fragment(url);
+    let api = Arc::new(OpenApi::new(key, doc, version, &store));
+    Ok((api, store, diags))
+}
