@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod lookup;
 pub mod media;
 pub mod operation;
+pub mod request;
 pub mod security;
 pub mod servers;
 pub mod sources;
@@ -20,5 +21,6 @@ pub mod store;
 
 pub use document::{OpEntry, OpenApi, Version};
 pub use operation::Operation;
+pub use request::{BodyValue, Built, HttpRequest, ParamValue, build_request};
 pub use sources::{LoadOptions, SourceTarget, Sources, load_description};
 pub use store::{DocCache, Store};

@@ -388,7 +388,10 @@ pub fn load_description(
         diags.push(
             Diagnostic::error(
                 Code::SourceType,
-                format!("{} is not an OpenAPI description arazzo-run can read", display_url(url)),
+                format!(
+                    "{} is not an OpenAPI description arazzo-run can read",
+                    display_url(url)
+                ),
             )
             .hint("arazzo-run reads Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 descriptions"),
         );
