@@ -1,0 +1,223 @@
+//! Parse and evaluation errors.
+//!
+//! Parse errors carry a byte span into the string that was parsed so that the validator
+//! can translate them to a document's file:line:column and the CLI can draw a caret.
+//! Evaluation errors are typed so that the engine can tell an absent value (an optional
+//! input that was not supplied) from a genuine failure.
+
+use std::fmt;
+use std::ops::Range;
+
+/// A syntax error in a runtime expression, template or condition.
+///
+/// `span` is a byte range into the parsed string. It is never empty unless the error is
+/// at the end of the input, where it is `len..len`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What is wrong, phrased as what was expected (for example
+    /// "expected an input name (letters, digits, `.`, `-`, `_`)").
+    pub message: String,
+    /// Byte offsets of the offending text in the parsed string.
+    pub span: Range<usize>,
+    /// An optional suggestion shown under the caret (for example "conditions are not
+    /// templates: remove the braces").
+    pub hint: Option<String>,
+}
+
+impl ParseError {
+    /// Creates an error; used by the parsers and by callers that re-anchor errors.
+    pub fn new(message: impl Into<String>, span: Range<usize>) -> Self {
+        ParseError {
+            message: message.into(),
+            span,
+            hint: None,
+        }
+    }
+
+    /// Adds a hint, so that a common mistake gets a concrete suggestion.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Shifts the span by `offset` bytes, for an error found in a substring (an embedded
+    /// expression, or a string value inside a larger document).
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.span = self.span.start + offset..self.span.end + offset;
+        self
+    }
+
+    /// The 1-based line and 1-based column (in characters) where the error starts, so
+    /// that callers can report a position inside a multi-line string.
+    pub fn line_col(&self, input: &str) -> (usize, usize) {
+        let start = floor_char_boundary(input, self.span.start);
+        let before = &input[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = input[line_start..start].chars().count() + 1;
+        (line, col)
+    }
+
+    /// Renders the error like rustc: the message, the offending line of `input`, and a
+    /// caret/underline under the span. `input` must be the string that was parsed.
+    ///
+    /// ```
+    /// let err = arazzo_expr::parse_expression("$inputs.").unwrap_err();
+    /// let text = err.render("$inputs.");
+    /// assert!(text.contains("$inputs."));
+    /// assert!(text.contains("        ^"));
+    /// ```
+    pub fn render(&self, input: &str) -> String {
+        let start = floor_char_boundary(input, self.span.start);
+        let end = floor_char_boundary(input, self.span.end.max(start));
+        let (line_no, _) = self.line_col(input);
+        let line_start = input[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = input[start..].find('\n').map_or(input.len(), |i| start + i);
+        let line = &input[line_start..line_end];
+        let pad = input[line_start..start]
+            .chars()
+            .map(display_width)
+            .sum::<usize>();
+        let underline_end = end.min(line_end);
+        let width = input[start..underline_end]
+            .chars()
+            .map(display_width)
+            .sum::<usize>()
+            .max(1);
+        let gutter = line_no.to_string().len();
+        let mut out = String::new();
+        out.push_str("error: ");
+        out.push_str(&self.message);
+        out.push('\n');
+        out.push_str(&format!("{:gutter$} |\n", ""));
+        out.push_str(&format!("{line_no} | {}\n", visible(line)));
+        out.push_str(&format!(
+            "{:gutter$} | {:pad$}{}",
+            "",
+            "",
+            "^".repeat(width)
+        ));
+        if let Some(hint) = &self.hint {
+            out.push('\n');
+            out.push_str(&format!("{:gutter$} = help: {hint}", ""));
+        }
+        out
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (at byte {}..{})",
+            self.message, self.span.start, self.span.end
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "; help: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Tabs and control characters are shown as one column wide so that carets line up.
+fn display_width(_c: char) -> usize {
+    1
+}
+
+/// Replaces tabs and control characters in a rendered line so that the caret stays aligned.
+fn visible(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The largest char boundary not after `i` (spans from pest are always on boundaries,
+/// but a caller may shift them).
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// What kind of evaluation failure happened.
+///
+/// The engine needs to distinguish [`EvalErrorKind::Absent`] (the value does not exist:
+/// an optional input that was not supplied, a header that was not sent) from the rest,
+/// because an absent value leaves a field out of a request instead of failing the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EvalErrorKind {
+    /// The root of the expression does not exist in the context.
+    Absent,
+    /// A JSON pointer or property path did not resolve inside an existing value.
+    Pointer,
+    /// An embedded expression of a template failed (absence included: a template cannot
+    /// leave a hole).
+    Template,
+    /// A selector (JSONPath, XPath, JSON Pointer) failed or selected nothing.
+    Selector,
+    /// A value had the wrong type for the operation (for example XPath on a JSON object).
+    Type,
+}
+
+/// A failure to evaluate an expression, template, value or selector.
+///
+/// The message names the expression and the reason, e.g. "input `petId` was not
+/// supplied" or "$response.body#/data/0/id: no element 0 in an empty array".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    kind: EvalErrorKind,
+    message: String,
+    span: Option<Range<usize>>,
+}
+
+impl EvalError {
+    /// Creates an error of the given kind.
+    pub fn new(kind: EvalErrorKind, message: impl Into<String>) -> Self {
+        EvalError {
+            kind,
+            message: message.into(),
+            span: None,
+        }
+    }
+
+    /// Attaches the byte span of the failing expression inside a template or value.
+    pub fn with_span(mut self, span: Range<usize>) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> EvalErrorKind {
+        self.kind
+    }
+
+    /// True when the root value does not exist (an input that was not supplied, a step
+    /// output that was never set, a header that was not sent). Callers use it to leave a
+    /// field out instead of failing.
+    pub fn is_absent(&self) -> bool {
+        self.kind == EvalErrorKind::Absent
+    }
+
+    /// The human-readable reason.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For errors inside templates: the byte span of the embedded expression that failed.
+    pub fn span(&self) -> Option<Range<usize>> {
+        self.span.clone()
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EvalError {}
