@@ -174,6 +174,8 @@ codes! {
     UnresolvedRef = "unresolved-ref",
     /// Something in an OpenAPI description the engine cannot use.
     InvalidOpenApi = "invalid-openapi",
+    /// A feature arazzo-run does not execute (AsyncAPI channel steps).
+    Unsupported = "unsupported",
 
     // --- Static analysis of control flow -------------------------------------
     /// A success path that reaches a step whose inputs cannot exist.

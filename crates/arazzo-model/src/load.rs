@@ -311,6 +311,24 @@ impl<'a> Builder<'a> {
 
     fn scan_error(&self, e: &ScanError) -> Diagnostic {
         let at = self.offset(e.marker());
+        if e.info().contains("recursion limit") {
+            return self
+                .err(
+                    Code::TooDeep,
+                    Span::at(at),
+                    "the document nests deeper than the parser allows",
+                )
+                .hint("no Arazzo or OpenAPI document needs this much nesting");
+        }
+        if e.info().contains("unknown anchor") {
+            return self
+                .err(
+                    Code::UnknownAnchor,
+                    Span::at(at),
+                    "this alias refers to an anchor that is not defined before it",
+                )
+                .hint("define the anchor (`&name`) before any alias (`*name`) that uses it");
+        }
         self.err(
             Code::Syntax,
             Span::at(at),

@@ -9,7 +9,11 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// Up to `n` candidates close to `word`, best first. Candidates containing
 /// `word` (ignoring case) also count as close, which helps with long
 /// operationIds.
-pub fn closest_n<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+pub fn closest_n<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
     let lower = word.to_ascii_lowercase();
     let limit = match word.chars().count() {
         0..=4 => 1,
@@ -20,7 +24,11 @@ pub fn closest_n<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, 
         .into_iter()
         .filter_map(|c| {
             let cl = c.to_ascii_lowercase();
-            let d = if cl == lower { 0 } else { levenshtein(&lower, &cl) };
+            let d = if cl == lower {
+                0
+            } else {
+                levenshtein(&lower, &cl)
+            };
             let contains = lower.len() >= 3 && (cl.contains(&lower) || lower.contains(&cl));
             (d <= limit || contains).then_some((if contains { d.min(limit) } else { d }, c))
         })
@@ -51,10 +59,16 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(closest("sucessCriteria", ["successCriteria", "onSuccess"]), Some("successCriteria"));
+        assert_eq!(
+            closest("sucessCriteria", ["successCriteria", "onSuccess"]),
+            Some("successCriteria")
+        );
         assert_eq!(closest("PAR", ["Par", "token"]), Some("Par"));
         assert_eq!(closest("zzz", ["successCriteria"]), None);
-        assert_eq!(closest_n("getPet", ["getPets", "getPetById", "deletePet"], 2), vec!["getPets", "getPetById"]);
+        assert_eq!(
+            closest_n("getPet", ["getPets", "getPetById", "deletePet"], 2),
+            vec!["getPets", "getPetById"]
+        );
         assert_eq!(levenshtein("kitten", "sitting"), 3);
     }
 }

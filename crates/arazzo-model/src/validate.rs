@@ -754,6 +754,7 @@ impl<'a> Validator<'a> {
             if let Some(cycle) = find_cycle(w.workflow_id.as_str(), &edges) {
                 let mut key = cycle.clone();
                 key.sort_unstable();
+                key.dedup();
                 if !reported.insert(key) {
                     continue;
                 }

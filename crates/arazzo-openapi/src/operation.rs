@@ -165,6 +165,8 @@ pub struct Operation {
     pub deprecated: bool,
     /// Problems found while reading the operation (bad parameter settings …).
     pub problems: Vec<String>,
+    /// `$ref`s of the operation that do not resolve.
+    pub unresolved_refs: Vec<String>,
 }
 
 impl Operation {
@@ -203,6 +205,7 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
         item.get(&entry.method).unwrap_or(&Value::Null)
     };
     let mut problems = Vec::new();
+    let mut unresolved_refs = Vec::new();
     let swagger = api.version == Version::Swagger2;
 
     // Parameters: path-level, then operation-level overriding by (name, in).
@@ -217,7 +220,7 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
             let resolved = match store.resolve(base, p) {
                 Ok(f) => f.value.clone(),
                 Err(e) => {
-                    problems.push(e.to_string());
+                    unresolved_refs.push(e.to_string());
                     continue;
                 }
             };
@@ -382,6 +385,7 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         problems,
+        unresolved_refs,
     }
 }
 

@@ -99,7 +99,7 @@ pub struct BodyValue {
 }
 
 /// What was sent, by location, for `$request.*` expressions.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sent {
     /// Path parameter values (as given, before serialization).
     pub path: IndexMap<String, Value>,
@@ -387,6 +387,7 @@ mod tests {
             servers: vec![],
             deprecated: false,
             problems: vec![],
+            unresolved_refs: vec![],
         }
     }
 

@@ -179,7 +179,10 @@ impl Sources {
                 continue;
             };
             let sniffed = sniff(&loaded.value);
-            let kind = sd.kind.or(sniffed);
+            // When the declared type and the content disagree (an error,
+            // reported below), the content decides how the document is read,
+            // so one wrong `type` does not cascade into unrelated errors.
+            let kind = sniffed.or(sd.kind);
             let target = match kind {
                 Some(SourceKind::Arazzo) => {
                     let (nested, mut nd) = arazzo_model::parse::parse((*loaded).clone());

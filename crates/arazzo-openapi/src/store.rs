@@ -164,6 +164,8 @@ impl Store {
                             if d.location.is_none() {
                                 d.location = Some(doc.locate(&pointer, Part::Value));
                             }
+                            d.code = Code::UnresolvedRef;
+                            d.message = format!("`{reference}` does not resolve: {}", d.message);
                             d.severity = arazzo_model::Severity::Warning;
                         }
                     }

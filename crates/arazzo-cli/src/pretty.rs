@@ -1,0 +1,404 @@
+//! The human view of a run: a live line per step (with a spinner while a
+//! request is in flight on a terminal), failures that say which criterion
+//! failed and the actual value, and a summary with the outputs.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+use arazzo_engine::plan::Plan;
+use arazzo_engine::report::{Event, RunReport, Status, StepRecord};
+
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+
+/// Renders events as they arrive.
+pub struct Pretty {
+    color: bool,
+    live: bool,
+    verbose: u8,
+    spinner: Option<indicatif::ProgressBar>,
+    depth: usize,
+    _plan: Arc<Plan>,
+}
+
+impl Pretty {
+    /// A renderer writing to standard output. `live` enables the spinner
+    /// (only on a terminal); `color` enables ANSI styles.
+    pub fn new(color: bool, live: bool, verbose: u8, plan: Arc<Plan>) -> Pretty {
+        Pretty {
+            color,
+            live,
+            verbose,
+            spinner: None,
+            depth: 0,
+            _plan: plan,
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn println(&mut self, line: &str) {
+        match &self.spinner {
+            Some(s) => s.suspend(|| {
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }),
+            None => {
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
+        }
+    }
+
+    fn indent(&self) -> String {
+        "  ".repeat(self.depth)
+    }
+
+    /// Prints a warning line.
+    pub fn warning(&mut self, message: &str) {
+        let line = format!(
+            "{}  {} {message}",
+            self.indent(),
+            self.paint(YELLOW, "warning:")
+        );
+        self.println(&line);
+    }
+
+    /// Renders one event.
+    pub fn event(&mut self, e: &Event) {
+        match e {
+            Event::WorkflowStarted {
+                workflow_id,
+                depth,
+                reason,
+                ..
+            } => {
+                self.depth = *depth;
+                let why = match reason.as_str() {
+                    "requested" => String::new(),
+                    other => self.paint(DIM, &format!(" ({other})")),
+                };
+                let line = format!(
+                    "{}{} {}{why}",
+                    self.indent(),
+                    self.paint(BOLD, "▶"),
+                    self.paint(BOLD, workflow_id)
+                );
+                self.println(&line);
+            }
+            Event::StepStarted {
+                step_id,
+                attempt,
+                target,
+                ..
+            } if self.live => {
+                let s = indicatif::ProgressBar::new_spinner();
+                s.set_style(
+                    indicatif::ProgressStyle::with_template(&format!(
+                        "{}  {{spinner}} {{msg}}",
+                        self.indent()
+                    ))
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                let attempt = if *attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
+                s.set_message(format!("{step_id}  {target}{attempt}"));
+                s.enable_steady_tick(Duration::from_millis(80));
+                self.spinner = Some(s);
+            }
+            Event::RequestSent {
+                method,
+                url,
+                headers,
+                body,
+                step_id,
+                ..
+            } if self.verbose > 0 => {
+                let who = if step_id == "oauth2" {
+                    " (OAuth2 token)"
+                } else {
+                    ""
+                };
+                let mut lines = vec![format!(
+                    "{}    {} {method} {url}{who}",
+                    self.indent(),
+                    self.paint(CYAN, "→")
+                )];
+                for (n, v) in headers {
+                    lines.push(format!(
+                        "{}      {}",
+                        self.indent(),
+                        self.paint(DIM, &format!("{n}: {v}"))
+                    ));
+                }
+                if self.verbose > 1
+                    && let Some(b) = body
+                {
+                    lines.push(indent_block(b, &format!("{}      ", self.indent())));
+                }
+                for l in lines {
+                    self.println(&l);
+                }
+            }
+            Event::ResponseReceived {
+                status,
+                headers,
+                body,
+                duration_ms,
+                ..
+            } if self.verbose > 0 => {
+                let mut lines = vec![format!(
+                    "{}    {} {status} {}",
+                    self.indent(),
+                    self.paint(CYAN, "←"),
+                    self.paint(DIM, &format!("{duration_ms}ms"))
+                )];
+                for (n, v) in headers {
+                    lines.push(format!(
+                        "{}      {}",
+                        self.indent(),
+                        self.paint(DIM, &format!("{n}: {v}"))
+                    ));
+                }
+                if self.verbose > 1
+                    && let Some(b) = body
+                {
+                    lines.push(indent_block(b, &format!("{}      ", self.indent())));
+                }
+                for l in lines {
+                    self.println(&l);
+                }
+            }
+            Event::StepFinished { record, .. } => {
+                if let Some(s) = self.spinner.take() {
+                    s.finish_and_clear();
+                }
+                let line = self.step_line(record);
+                self.println(&line);
+                if record.status == Status::Failed {
+                    let failed: Vec<String> = record
+                        .criteria
+                        .iter()
+                        .filter(|c| !c.passed)
+                        .map(|c| {
+                            c.reason
+                                .clone()
+                                .unwrap_or_else(|| format!("`{}` failed", c.condition))
+                        })
+                        .collect();
+                    let lines: Vec<String> = if failed.is_empty() {
+                        record.error.iter().cloned().collect()
+                    } else {
+                        failed
+                    };
+                    for l in lines {
+                        let line = format!("{}      {}", self.indent(), self.paint(RED, &l));
+                        self.println(&line);
+                    }
+                }
+            }
+            Event::RetryScheduled {
+                delay_ms,
+                source,
+                attempt,
+                ..
+            } => {
+                let from = match source.as_str() {
+                    "Retry-After" => " (Retry-After)",
+                    "retryAfter" => " (retryAfter)",
+                    _ => "",
+                };
+                let line = format!(
+                    "{}    {} attempt {attempt} in {}{from}",
+                    self.indent(),
+                    self.paint(YELLOW, "↻"),
+                    human_ms(*delay_ms)
+                );
+                self.println(&line);
+            }
+            Event::Warning { message, .. } => self.warning(message),
+            Event::WorkflowFinished { record } => {
+                let line = match record.status {
+                    Status::Succeeded => format!(
+                        "{}{} {} succeeded {}",
+                        self.indent(),
+                        self.paint(GREEN, "✓"),
+                        record.workflow_id,
+                        self.paint(DIM, &format!("in {}ms", record.duration_ms))
+                    ),
+                    Status::Failed => format!(
+                        "{}{} {} failed{}",
+                        self.indent(),
+                        self.paint(RED, "✗"),
+                        record.workflow_id,
+                        record
+                            .error
+                            .as_deref()
+                            .map(|e| format!(": {e}"))
+                            .unwrap_or_default()
+                    ),
+                };
+                self.println(&line);
+                self.depth = self.depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+
+    fn step_line(&self, r: &StepRecord) -> String {
+        let mark = match r.status {
+            Status::Succeeded => self.paint(GREEN, "✓"),
+            Status::Failed => self.paint(RED, "✗"),
+        };
+        let mut parts = vec![format!(
+            "{}  {mark} {}",
+            self.indent(),
+            self.paint(BOLD, &r.step_id)
+        )];
+        if let (Some(m), Some(u)) = (&r.method, &r.url) {
+            parts.push(format!("{m} {}", path_of(u)));
+        } else if let Some(w) = &r.workflow_id {
+            parts.push(format!("→ workflow {w}"));
+        }
+        if let Some(code) = r.status_code {
+            let style = if (200..400).contains(&code) {
+                GREEN
+            } else {
+                RED
+            };
+            parts.push(self.paint(style, &code.to_string()));
+        }
+        parts.push(self.paint(DIM, &format!("{}ms", r.duration_ms)));
+        if r.attempt > 1 {
+            parts.push(self.paint(DIM, &format!("attempt {}", r.attempt)));
+        }
+        if let Some(a) = &r.action
+            && !matches!(a.kind.as_str(), "next" | "fail")
+        {
+            let target = a
+                .target
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            let name = a
+                .name
+                .as_deref()
+                .map(|n| format!(" [{n}]"))
+                .unwrap_or_default();
+            parts.push(self.paint(CYAN, &format!("{}{target}{name}", a.kind)));
+        }
+        parts.join("  ")
+    }
+
+    /// Prints the outputs of the requested workflows and a final tally.
+    pub fn summary(&mut self, report: &RunReport) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+        let requested: Vec<_> = report
+            .workflows
+            .iter()
+            .filter(|w| w.reason == "requested")
+            .collect();
+        for w in &requested {
+            if !w.synthesized_inputs.is_empty() {
+                let line = format!(
+                    "{} {}: synthesized inputs {}",
+                    self.paint(DIM, "note:"),
+                    w.workflow_id,
+                    w.synthesized_inputs.join(", ")
+                );
+                self.println(&line);
+            }
+            if w.status == Status::Succeeded
+                && let Some(m) = w.outputs.as_object()
+                && !m.is_empty()
+            {
+                let line = format!(
+                    "\n{} {}",
+                    self.paint(BOLD, "outputs of"),
+                    self.paint(BOLD, &w.workflow_id)
+                );
+                self.println(&line);
+                for (k, v) in m {
+                    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+                    let line = format!("  {}: {}", self.paint(CYAN, k), indent_rest(&text, "    "));
+                    self.println(&line);
+                }
+            }
+        }
+        let ok = requested
+            .iter()
+            .filter(|w| w.status == Status::Succeeded)
+            .count();
+        let failed = requested.len() - ok;
+        let line = if failed == 0 {
+            self.paint(
+                GREEN,
+                &format!(
+                    "\n{ok} workflow{} succeeded",
+                    if ok == 1 { "" } else { "s" }
+                ),
+            )
+        } else {
+            self.paint(
+                RED,
+                &format!(
+                    "\n{failed} of {} workflow{} failed",
+                    requested.len(),
+                    if requested.len() == 1 { "" } else { "s" }
+                ),
+            )
+        };
+        self.println(&line);
+    }
+}
+
+fn path_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+fn human_ms(ms: u64) -> String {
+    if ms >= 1000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn indent_block(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn indent_rest(text: &str, prefix: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().to_string();
+    let rest: Vec<String> = lines.map(|l| format!("{prefix}{l}")).collect();
+    if rest.is_empty() {
+        first
+    } else {
+        format!("{first}\n{}", rest.join("\n"))
+    }
+}

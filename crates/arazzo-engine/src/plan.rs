@@ -1,0 +1,298 @@
+//! The executable plan: what compilation produces and every run reads.
+//!
+//! A plan is immutable and shared (`Arc<Plan>`) by all runs, so a thousand
+//! concurrent runs of one workflow parse nothing again. Everything a run
+//! needs is resolved here: operations and their servers, merged parameter
+//! and action lists, parsed expressions and criteria, input validators.
+//! Runs refer to the plan by indices, which keeps run state serializable.
+
+use std::sync::Arc;
+
+use arazzo_expr::{Criterion, ValueExpr};
+use arazzo_openapi::security::SecurityScheme;
+use arazzo_openapi::serialize::Location;
+use arazzo_openapi::{Operation, Sources};
+use indexmap::IndexMap;
+use serde_json::Value;
+use url::Url;
+
+use crate::inputs::InputsPlan;
+
+/// A compiled set of documents.
+#[derive(Debug)]
+pub struct Plan {
+    /// Every workflow of every loaded Arazzo document (the root document's first).
+    pub workflows: Vec<WorkflowPlan>,
+    /// Every operation a step calls.
+    pub operations: Vec<OperationPlan>,
+    /// Every OpenAPI description a source description resolved to.
+    pub apis: Vec<ApiPlan>,
+    /// Every Arazzo document.
+    pub docs: Vec<DocPlan>,
+    /// The loaded sources (documents, spans), kept for `$sourceDescriptions` and diagnostics.
+    pub sources: Arc<Sources>,
+}
+
+impl Plan {
+    /// The root document's workflow with this id.
+    pub fn workflow_index(&self, id: &str) -> Option<usize> {
+        self.workflows.iter().position(|w| w.doc == 0 && w.id == id)
+    }
+
+    /// The root document's workflows, in document order.
+    pub fn root_workflows(&self) -> impl Iterator<Item = (usize, &WorkflowPlan)> {
+        self.workflows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.doc == 0)
+    }
+
+    /// Points the API reached through a root source description at another
+    /// server (tests, mocks, staging). Returns false if no such source exists.
+    pub fn set_server(&mut self, source: &str, url: Url) -> bool {
+        let Some(api) = self.docs.first().and_then(|d| d.apis.get(source)).copied() else {
+            return false;
+        };
+        self.set_api_server(api, url);
+        true
+    }
+
+    /// Points API `api` (an index into [`Plan::apis`]) at another server.
+    pub fn set_api_server(&mut self, api: usize, url: Url) {
+        if let Some(a) = self.apis.get_mut(api) {
+            a.server = Ok(url);
+            a.overridden = true;
+        }
+    }
+}
+
+/// One Arazzo document of the plan.
+#[derive(Debug, Clone)]
+pub struct DocPlan {
+    /// Where it was loaded from.
+    pub url: Url,
+    /// `$self`, if declared.
+    pub self_uri: Option<String>,
+    /// Source descriptions: name → resolved absolute URL and kind.
+    pub source_urls: IndexMap<String, (String, Option<&'static str>)>,
+    /// Source descriptions that are OpenAPI descriptions: name → index into [`Plan::apis`].
+    pub apis: IndexMap<String, usize>,
+    /// `components`, as written (for `$components.*` expressions).
+    pub components: Value,
+}
+
+/// One OpenAPI description, and where its requests go.
+#[derive(Debug, Clone)]
+pub struct ApiPlan {
+    /// Display name (path or URL of the description).
+    pub name: String,
+    /// The description's URL.
+    pub url: Url,
+    /// `info.title`.
+    pub title: Option<String>,
+    /// The server requests go to: the first declared server (variables at
+    /// their defaults), or an override. An error explains why there is none.
+    pub server: Result<Url, String>,
+    /// Whether `server` was overridden (by `--server`, a mock, a test).
+    pub overridden: bool,
+    /// The server the description declares, before any override (for
+    /// following token URLs to an overridden origin).
+    pub declared_server: Option<Url>,
+    /// Security schemes by name.
+    pub schemes: IndexMap<String, SecurityScheme>,
+}
+
+/// A resolved operation.
+#[derive(Debug, Clone)]
+pub struct OperationPlan {
+    /// Index into [`Plan::apis`].
+    pub api: usize,
+    /// The operation.
+    pub op: Operation,
+    /// The operation's own servers (when they differ from the description's), resolved.
+    pub server: Option<Url>,
+}
+
+/// A workflow.
+#[derive(Debug)]
+pub struct WorkflowPlan {
+    /// `workflowId`.
+    pub id: String,
+    /// Index into [`Plan::docs`].
+    pub doc: usize,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// The input schema, its validator, defaults and secret inputs.
+    pub inputs: InputsPlan,
+    /// Workflows that must complete first (indices into [`Plan::workflows`]).
+    pub depends_on: Vec<usize>,
+    /// Steps in order.
+    pub steps: Vec<StepPlan>,
+    /// Outputs.
+    pub outputs: Vec<OutputPlan>,
+    /// JSON pointer of the workflow in its document.
+    pub path: String,
+}
+
+impl WorkflowPlan {
+    /// The index of the step with this id.
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+}
+
+/// What a step invokes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// An HTTP operation: index into [`Plan::operations`].
+    Operation(usize),
+    /// Another workflow: index into [`Plan::workflows`].
+    Workflow(usize),
+    /// Something this engine cannot execute (an AsyncAPI channel step, an
+    /// operation that did not resolve); running the step fails with this reason.
+    Unsupported(String),
+}
+
+/// A step.
+#[derive(Debug)]
+pub struct StepPlan {
+    /// `stepId`.
+    pub id: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// What it calls.
+    pub target: Target,
+    /// Parameters: the workflow's, overridden by the step's (by name and location).
+    pub params: Vec<ParamPlan>,
+    /// The request body.
+    pub body: Option<BodyPlan>,
+    /// `successCriteria`.
+    pub success: Vec<CriterionPlan>,
+    /// `onSuccess`, then the workflow's `successActions` not overridden by name.
+    pub on_success: Vec<ActionPlan>,
+    /// `onFailure`, then the workflow's `failureActions` not overridden by name.
+    pub on_failure: Vec<ActionPlan>,
+    /// Outputs.
+    pub outputs: Vec<OutputPlan>,
+    /// `timeout` in milliseconds (1.1).
+    pub timeout_ms: Option<u64>,
+    /// The status the success criteria ask for (`$statusCode == N`), used to
+    /// ask a mock server for that response.
+    pub expected_status: Option<u16>,
+    /// JSON pointer of the step in its document.
+    pub path: String,
+}
+
+/// A parameter (or a workflow input passed by a step or action).
+#[derive(Debug, Clone)]
+pub struct ParamPlan {
+    /// The name.
+    pub name: String,
+    /// Where it goes; `None` for workflow inputs.
+    pub location: Option<Location>,
+    /// The value.
+    pub value: ValueExpr,
+    /// JSON pointer of the value in its document (for diagnostics).
+    pub pointer: String,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct BodyPlan {
+    /// `contentType`.
+    pub content_type: Option<String>,
+    /// The payload.
+    pub payload: Option<ValueExpr>,
+    /// Replacements, in order.
+    pub replacements: Vec<ReplacementPlan>,
+}
+
+/// A payload replacement.
+#[derive(Debug, Clone)]
+pub struct ReplacementPlan {
+    /// Where in the payload.
+    pub target: ReplacementTarget,
+    /// What to put there.
+    pub value: ValueExpr,
+}
+
+/// How a replacement finds its place in the payload.
+#[derive(Debug, Clone)]
+pub enum ReplacementTarget {
+    /// An RFC 6901 JSON pointer (created if missing).
+    Pointer(String),
+    /// An RFC 9535 JSONPath query (every matched node is replaced).
+    JsonPath(Arc<serde_json_path::JsonPath>),
+    /// An XPath expression into an XML payload.
+    XPath(String),
+}
+
+/// A criterion, with its text for reports.
+#[derive(Debug, Clone)]
+pub struct CriterionPlan {
+    /// The condition as written.
+    pub condition: String,
+    /// The compiled criterion.
+    pub criterion: Criterion,
+}
+
+/// A success or failure action.
+#[derive(Debug, Clone)]
+pub struct ActionPlan {
+    /// `name`.
+    pub name: String,
+    /// `criteria` (all must pass).
+    pub criteria: Vec<CriterionPlan>,
+    /// What it does.
+    pub kind: ActionKind,
+}
+
+/// What an action does.
+#[derive(Debug, Clone)]
+pub enum ActionKind {
+    /// End the workflow.
+    End,
+    /// Continue at a step of the current workflow.
+    GotoStep(usize),
+    /// Transfer to another workflow (one way).
+    GotoWorkflow {
+        /// The workflow.
+        workflow: usize,
+        /// Inputs for it (1.1 action parameters).
+        params: Option<Vec<ParamPlan>>,
+    },
+    /// Retry the current step.
+    Retry {
+        /// `retryAfter` in seconds.
+        after: Option<f64>,
+        /// `retryLimit` (1 when absent).
+        limit: u64,
+        /// A step or workflow to run before retrying.
+        via: Option<Via>,
+    },
+}
+
+/// What runs before a retry.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A step of the current workflow.
+    Step(usize),
+    /// A workflow.
+    Workflow {
+        /// The workflow.
+        workflow: usize,
+        /// Inputs for it (1.1 action parameters).
+        params: Option<Vec<ParamPlan>>,
+    },
+}
+
+/// An output.
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    /// The name.
+    pub name: String,
+    /// The expression (or Selector Object).
+    pub value: ValueExpr,
+}

@@ -1,0 +1,639 @@
+//! Validating values against OpenAPI schemas with the `jsonschema` crate.
+//!
+//! OpenAPI schemas are not quite JSON Schema: 3.0 has `nullable` and boolean
+//! `exclusiveMinimum`, Swagger 2.0 has `type: file` and `x-nullable`, references point anywhere
+//! in any loaded document, and `readOnly`/`writeOnly` change what `required` means depending on
+//! the direction. So a schema is first *bundled*: every schema it reaches through `$ref` is copied
+//! into `$defs` (once, so recursive schemas stay finite), references are rewritten to point
+//! there, and each schema object is translated to JSON Schema 2020-12. Annotations (`example`,
+//! `description`, `discriminator`…) are dropped: they assert nothing, and a malformed one would
+//! make the meta-schema check fail.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::{Map, Value, json};
+use url::Url;
+
+use crate::Violation;
+use crate::refs::Refs;
+use crate::synth::Direction;
+
+/// Most schemas one bundle may hold (each referenced schema counts once).
+const MAX_DEFS: usize = 20_000;
+/// Longest message kept per violation: messages quote the offending value, which may be large.
+const MAX_MESSAGE: usize = 300;
+
+/// A compiled schema.
+pub(crate) struct SchemaValidator {
+    inner: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for SchemaValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaValidator")
+    }
+}
+
+/// Compiles the schema `schema` (living in the document at `base`). `Err` says why the schema
+/// cannot be used; callers then skip validation rather than report false violations.
+pub(crate) fn compile(
+    refs: &dyn Refs,
+    base: &Url,
+    schema: &Value,
+    dir: Direction,
+    lenient: bool,
+) -> Result<SchemaValidator, String> {
+    let bundled = bundle(refs, base, schema, dir, lenient);
+    build(&bundled).map(|inner| SchemaValidator { inner })
+}
+
+fn build(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::fancy_regex().backtrack_limit(100_000))
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+impl SchemaValidator {
+    /// Whether `instance` is valid.
+    pub(crate) fn is_valid(&self, instance: &Value) -> bool {
+        self.inner.is_valid(instance)
+    }
+
+    /// Every violation, located under `prefix` (such as `$.body`), at most `limit` of them.
+    pub(crate) fn violations(
+        &self,
+        instance: &Value,
+        prefix: &str,
+        limit: usize,
+    ) -> Vec<Violation> {
+        self.inner
+            .iter_errors(instance)
+            .take(limit)
+            .map(|e| {
+                let mut message = e.to_string();
+                if message.len() > MAX_MESSAGE {
+                    let mut cut = MAX_MESSAGE;
+                    while !message.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    message.truncate(cut);
+                    message.push('…');
+                }
+                Violation {
+                    path: json_path(prefix, instance, e.instance_path().as_str()),
+                    message,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Turns a JSON pointer into the instance into a JSONPath-like location: `$.body.pets[0].id`.
+pub(crate) fn json_path(prefix: &str, instance: &Value, pointer: &str) -> String {
+    let mut out = prefix.to_string();
+    let mut at = Some(instance);
+    for raw in pointer.split('/').skip(1) {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        match at {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{token}]"));
+                at = token.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                push_key(&mut out, &token);
+                at = other.and_then(|v| v.get(&token));
+            }
+        }
+    }
+    out
+}
+
+/// Appends `.key`, or `['key']` when the key is not a plain name.
+pub(crate) fn push_key(out: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    if plain {
+        out.push('.');
+        out.push_str(key);
+    } else {
+        out.push_str("['");
+        out.push_str(&key.replace('\\', "\\\\").replace('\'', "\\'"));
+        out.push_str("']");
+    }
+}
+
+/// Whether the `jsonschema` crate accepts `pattern` (it rejects some ECMAScript it cannot run).
+fn pattern_ok(pattern: &str) -> bool {
+    static CACHE: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(m) = cache.lock()
+        && let Some(ok) = m.get(pattern)
+    {
+        return *ok;
+    }
+    let ok = build(&json!({"pattern": pattern})).is_ok();
+    if let Ok(mut m) = cache.lock() {
+        if m.len() > 20_000 {
+            m.clear();
+        }
+        m.insert(pattern.to_string(), ok);
+    }
+    ok
+}
+
+/// The self-contained JSON Schema 2020-12 equivalent of an OpenAPI schema. `lenient` reads
+/// `oneOf` as `anyOf`: descriptions often list overlapping alternatives (two object schemas
+/// with only optional properties), which no value can satisfy exactly once, and a mock that
+/// rejected every request to such an operation would report the description's flaw as the
+/// workflow's.
+pub(crate) fn bundle(
+    refs: &dyn Refs,
+    base: &Url,
+    schema: &Value,
+    dir: Direction,
+    lenient: bool,
+) -> Value {
+    let mut b = Bundler {
+        refs,
+        dir,
+        lenient,
+        names: HashMap::new(),
+        queue: VecDeque::new(),
+        open: Vec::new(),
+    };
+    let root = b.rewrite(base, schema, 0);
+    let mut defs = Map::new();
+    while let Some((name, url, value)) = b.queue.pop_front() {
+        let r = b.rewrite(url, value, 0);
+        defs.insert(name, r);
+    }
+    // Lenient: schemas used as `allOf` parts do not close the object they are part of.
+    let mut pending = std::mem::take(&mut b.open);
+    let mut done = std::collections::HashSet::new();
+    while let Some(name) = pending.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(Value::Object(def)) = defs.get_mut(&name) {
+            open_up(def);
+            if let Some(Value::String(r)) = def.get("$ref")
+                && let Some(next) = r.strip_prefix("#/$defs/")
+            {
+                pending.push(next.to_string());
+            }
+        }
+    }
+    if defs.is_empty() {
+        return root;
+    }
+    defs.insert("root".to_string(), root);
+    json!({"$defs": defs, "$ref": "#/$defs/root"})
+}
+
+struct Bundler<'r> {
+    refs: &'r dyn Refs,
+    dir: Direction,
+    lenient: bool,
+    /// Absolute reference → name in `$defs`.
+    names: HashMap<String, String>,
+    queue: VecDeque<(String, &'r Url, &'r Value)>,
+    /// `$defs` names used as `allOf` parts (lenient mode opens them up).
+    open: Vec<String>,
+}
+
+const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "dependentSchemas"];
+const SCHEMA_ONE: &[&str] = &[
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+];
+const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+const COUNTS: &[&str] = &[
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "minContains",
+    "maxContains",
+];
+
+impl<'r> Bundler<'r> {
+    fn rewrite(&mut self, base: &'r Url, schema: &'r Value, depth: usize) -> Value {
+        if depth > 200 {
+            return Value::Bool(true);
+        }
+        let m = match schema {
+            Value::Bool(b) => return Value::Bool(*b),
+            Value::Object(m) => m,
+            // Not a schema: it constrains nothing.
+            _ => return Value::Bool(true),
+        };
+        let mut out = Map::new();
+        for (k, v) in m {
+            let k = k.as_str();
+            if k == "$ref" {
+                if let Value::String(r) = v
+                    && let Some(name) = self.def_name(base, r)
+                {
+                    out.insert("$ref".into(), Value::String(format!("#/$defs/{name}")));
+                }
+            } else if SCHEMA_MAPS.contains(&k) {
+                if let Value::Object(props) = v {
+                    let mapped: Map<String, Value> = props
+                        .iter()
+                        .filter(|(name, _)| k != "patternProperties" || pattern_ok(name))
+                        .map(|(name, s)| (name.clone(), self.rewrite(base, s, depth + 1)))
+                        .collect();
+                    out.insert(k.into(), Value::Object(mapped));
+                }
+            } else if SCHEMA_ONE.contains(&k) {
+                if v.is_object() || v.is_boolean() {
+                    out.insert(k.into(), self.rewrite(base, v, depth + 1));
+                }
+            } else if SCHEMA_LISTS.contains(&k) {
+                if let Value::Array(list) = v {
+                    // Alternatives that are references to nothing (a dangling `$ref`) cannot be
+                    // told apart; drop them rather than make the whole choice unsatisfiable.
+                    let alternatives = matches!(k, "oneOf" | "anyOf");
+                    let kept: Vec<&'r Value> = list
+                        .iter()
+                        .filter(|s| !alternatives || !self.dangling(base, s))
+                        .collect();
+                    let mapped: Vec<Value> = kept
+                        .into_iter()
+                        .map(|s| self.rewrite(base, s, depth + 1))
+                        .collect();
+                    if !mapped.is_empty() {
+                        let k = if k == "oneOf" && self.lenient {
+                            "anyOf"
+                        } else {
+                            k
+                        };
+                        if k == "allOf" {
+                            let mut mapped = mapped;
+                            if self.lenient {
+                                for part in &mut mapped {
+                                    if let Value::Object(p) = part {
+                                        open_up(p);
+                                        if let Some(Value::String(r)) = p.get("$ref")
+                                            && let Some(name) = r.strip_prefix("#/$defs/")
+                                        {
+                                            self.open.push(name.to_string());
+                                        }
+                                    }
+                                }
+                            }
+                            append_all(&mut out, mapped);
+                        } else if let Some(prev) = out.remove(k) {
+                            // `anyOf` from both `oneOf` and `anyOf`: both must hold.
+                            append_all(&mut out, vec![json!({k: prev}), json!({k: mapped})]);
+                        } else {
+                            out.insert(k.into(), Value::Array(mapped));
+                        }
+                    }
+                }
+            } else {
+                match k {
+                    "items" => match v {
+                        Value::Array(tuple) => {
+                            let mapped = tuple
+                                .iter()
+                                .map(|s| self.rewrite(base, s, depth + 1))
+                                .collect();
+                            out.insert("prefixItems".into(), Value::Array(mapped));
+                            if let Some(add) = m
+                                .get("additionalItems")
+                                .filter(|a| a.is_object() || a.is_boolean())
+                            {
+                                out.insert("items".into(), self.rewrite(base, add, depth + 1));
+                            }
+                        }
+                        Value::Object(_) | Value::Bool(_) => {
+                            out.insert("items".into(), self.rewrite(base, v, depth + 1));
+                        }
+                        _ => {}
+                    },
+                    "type" => {
+                        let list: Vec<&str> = match v {
+                            Value::String(s) => vec![s.as_str()],
+                            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                            _ => Vec::new(),
+                        };
+                        let mut known: Vec<Value> = Vec::new();
+                        for t in list {
+                            let t = if t == "file" { "string" } else { t };
+                            if matches!(
+                                t,
+                                "string"
+                                    | "number"
+                                    | "integer"
+                                    | "boolean"
+                                    | "array"
+                                    | "object"
+                                    | "null"
+                            ) && !known.iter().any(|x| x == t)
+                            {
+                                known.push(Value::String(t.into()));
+                            }
+                        }
+                        match known.len() {
+                            0 => {}
+                            1 => {
+                                out.insert("type".into(), known.remove(0));
+                            }
+                            _ => {
+                                out.insert("type".into(), Value::Array(known));
+                            }
+                        }
+                    }
+                    "enum" => {
+                        if let Value::Array(a) = v
+                            && !a.is_empty()
+                        {
+                            out.insert(k.into(), v.clone());
+                        }
+                    }
+                    "const" => {
+                        out.insert(k.into(), v.clone());
+                    }
+                    "required" => {
+                        if let Value::Array(a) = v {
+                            let mut names: Vec<Value> = Vec::new();
+                            for n in a.iter().filter_map(Value::as_str) {
+                                if !names.iter().any(|x| x == n) && !self.excluded(base, m, n) {
+                                    names.push(Value::String(n.into()));
+                                }
+                            }
+                            out.insert(k.into(), Value::Array(names));
+                        }
+                    }
+                    "pattern" => {
+                        if let Value::String(p) = v
+                            && pattern_ok(p)
+                        {
+                            out.insert(k.into(), v.clone());
+                        }
+                    }
+                    "format" if v.is_string() => {
+                        out.insert(k.into(), v.clone());
+                    }
+                    "uniqueItems" if v.is_boolean() => {
+                        out.insert(k.into(), v.clone());
+                    }
+                    "minimum" | "maximum" if v.is_number() => {
+                        let excl = if k == "minimum" {
+                            "exclusiveMinimum"
+                        } else {
+                            "exclusiveMaximum"
+                        };
+                        if m.get(excl) == Some(&Value::Bool(true)) {
+                            out.insert(excl.into(), v.clone());
+                        } else {
+                            out.insert(k.into(), v.clone());
+                        }
+                    }
+                    "exclusiveMinimum" | "exclusiveMaximum" if v.is_number() => {
+                        out.insert(k.into(), v.clone());
+                    }
+                    "multipleOf" if v.as_f64().is_some_and(|x| x > 0.0) => {
+                        out.insert(k.into(), v.clone());
+                    }
+                    "dependentRequired" => {
+                        if let Value::Object(d) = v
+                            && d.values().all(|l| {
+                                l.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+                            })
+                        {
+                            out.insert(k.into(), v.clone());
+                        }
+                    }
+                    _ if COUNTS.contains(&k) => {
+                        if let Some(n) = v.as_f64().filter(|n| *n >= 0.0 && n.fract() == 0.0) {
+                            out.insert(k.into(), json!(n as u64));
+                        }
+                    }
+                    // Annotations, identifiers and vendor extensions assert nothing here.
+                    _ => {}
+                }
+            }
+        }
+        if self.lenient {
+            lenient_fixes(&mut out);
+        }
+        let nullable = m.get("nullable") == Some(&Value::Bool(true))
+            || m.get("x-nullable") == Some(&Value::Bool(true));
+        if nullable {
+            return allow_null(out);
+        }
+        Value::Object(out)
+    }
+
+    /// Whether a required property does not apply in this direction (`readOnly` in a request,
+    /// `writeOnly` in a response).
+    fn excluded(&self, base: &Url, m: &Map<String, Value>, name: &str) -> bool {
+        let key = match self.dir {
+            Direction::Response => "writeOnly",
+            Direction::Request => "readOnly",
+        };
+        let Some(prop) = m.get("properties").and_then(|p| p.get(name)) else {
+            return false;
+        };
+        let (_, resolved) = crate::refs::resolve(self.refs, base, prop);
+        prop.get(key) == Some(&Value::Bool(true)) || resolved.get(key) == Some(&Value::Bool(true))
+    }
+
+    /// Whether `schema` is only a `$ref` that resolves to nothing.
+    fn dangling(&self, base: &Url, schema: &Value) -> bool {
+        match crate::refs::ref_of(schema) {
+            Some(r) => {
+                schema.as_object().is_some_and(|m| m.len() == 1)
+                    && self.refs.lookup(base, r).is_none()
+            }
+            None => false,
+        }
+    }
+
+    fn def_name(&mut self, base: &Url, reference: &str) -> Option<String> {
+        let target = self.refs.lookup(base, reference)?;
+        if let Some(n) = self.names.get(&target.key) {
+            return Some(n.clone());
+        }
+        if self.names.len() >= MAX_DEFS {
+            return None;
+        }
+        let name = format!("s{}", self.names.len());
+        self.names.insert(target.key, name.clone());
+        self.queue
+            .push_back((name.clone(), target.url, target.value));
+        Some(name)
+    }
+}
+
+/// Removes `additionalProperties: false` (lenient mode, for `allOf` parts: JSON Schema applies
+/// it to each part alone, so `allOf: [closed A, B]` rejects B's properties, which is never what
+/// the author meant).
+fn open_up(m: &mut Map<String, Value>) {
+    if m.get("additionalProperties") == Some(&Value::Bool(false)) {
+        m.remove("additionalProperties");
+    }
+}
+
+/// Common authoring mistakes read the way the author meant them (lenient mode only):
+/// `additionalProperties: false` beside `allOf`/`oneOf`/`anyOf`/`$ref` (it would reject every
+/// property the alternatives or the referenced schema declare; OpenAPI 3.0 ignores `$ref`
+/// siblings anyway) is dropped, and an `enum` of scalars on an array schema constrains
+/// its items.
+fn lenient_fixes(out: &mut Map<String, Value>) {
+    if ["allOf", "anyOf", "oneOf", "$ref"]
+        .iter()
+        .any(|k| out.contains_key(*k))
+    {
+        open_up(out);
+    }
+    let is_array = match out.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(a)) => a.iter().any(|t| t == "array"),
+        _ => false,
+    };
+    let scalar_enum = out
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|e| e.iter().all(|v| !v.is_array()));
+    if is_array
+        && scalar_enum
+        && let Some(e) = out.remove("enum")
+    {
+        match out.get_mut("items") {
+            Some(Value::Object(items)) => {
+                items.entry("enum").or_insert(e);
+            }
+            Some(_) => {}
+            None => {
+                out.insert("items".into(), json!({"enum": e}));
+            }
+        }
+    }
+}
+
+/// Adds schemas to `allOf`.
+fn append_all(out: &mut Map<String, Value>, more: Vec<Value>) {
+    let mut all = match out.remove("allOf") {
+        Some(Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    all.extend(more);
+    out.insert("allOf".into(), Value::Array(all));
+}
+
+/// OpenAPI 3.0 `nullable: true`: the schema, or `null`.
+fn allow_null(mut out: Map<String, Value>) -> Value {
+    let composite = ["$ref", "allOf", "anyOf", "oneOf", "not", "const"]
+        .iter()
+        .any(|k| out.contains_key(*k));
+    if composite {
+        return json!({"anyOf": [{"type": "null"}, Value::Object(out)]});
+    }
+    match out.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            if t != "null" {
+                out.insert("type".into(), json!([t, "null"]));
+            }
+        }
+        Some(Value::Array(list)) if !list.iter().any(|t| t == "null") => {
+            list.push(json!("null"));
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(e)) = out.get_mut("enum")
+        && !e.iter().any(Value::is_null)
+    {
+        e.push(Value::Null);
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::refs::OneDoc;
+
+    fn errors(doc: Value, schema: Value, dir: Direction, v: Value) -> Vec<String> {
+        let refs = OneDoc {
+            url: Url::parse("file:///d.json").unwrap(),
+            root: &doc,
+        };
+        let base = refs.url.clone();
+        let c = compile(&refs, &base, &schema, dir, false).unwrap();
+        c.violations(&v, "$.body", 10)
+            .into_iter()
+            .map(|v| v.path)
+            .collect()
+    }
+
+    #[test]
+    fn openapi_3_0_dialect() {
+        let s = json!({"type": "object", "required": ["a"], "properties": {
+            "a": {"type": "integer", "minimum": 0, "exclusiveMinimum": true, "nullable": true, "example": "x"},
+            "b": {"$ref": "#/components/schemas/B"}}});
+        let doc = json!({"components": {"schemas": {"B": {"type": "array", "items": {"$ref": "#/components/schemas/B"}}}}});
+        assert!(
+            errors(
+                doc.clone(),
+                s.clone(),
+                Direction::Request,
+                json!({"a": null, "b": [[]]})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            errors(doc.clone(), s.clone(), Direction::Request, json!({"a": 0})),
+            vec!["$.body.a"]
+        );
+        assert_eq!(
+            errors(doc, s, Direction::Request, json!({"a": 1, "b": [1]})),
+            vec!["$.body.b[0]"]
+        );
+    }
+
+    #[test]
+    fn read_and_write_only() {
+        let s = json!({"type": "object", "required": ["id", "password"], "properties": {
+            "id": {"type": "string", "readOnly": true}, "password": {"type": "string", "writeOnly": true}}});
+        assert!(
+            errors(
+                json!({}),
+                s.clone(),
+                Direction::Request,
+                json!({"password": "x"})
+            )
+            .is_empty()
+        );
+        assert!(errors(json!({}), s, Direction::Response, json!({"id": "x"})).is_empty());
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            json_path("$.body", &json!({"a b": [1]}), "/a b/0"),
+            "$.body['a b'][0]"
+        );
+        assert_eq!(json_path("$.query", &json!(1), ""), "$.query");
+    }
+}
