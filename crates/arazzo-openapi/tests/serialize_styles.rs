@@ -125,15 +125,6 @@ fn defaults_per_location() {
 #[test]
 fn error_messages_name_parameter_and_problem() {
     let enc = ParamEncoding {
-        style: Style::DeepObject,
-        ..ParamEncoding::default_for(Location::Query)
-    };
-    let err = query_pairs("filter", &serde_json::json!([1, 2]), &enc).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "deepObject style cannot serialize an array for query parameter `filter`"
-    );
-    let enc = ParamEncoding {
         style: Style::SpaceDelimited,
         explode: true,
         ..ParamEncoding::default_for(Location::Query)

@@ -171,7 +171,6 @@ pub(crate) fn style_failure(
 ) -> SerializeError {
     let kind = ValueKind::of(value);
     let reason = match fail {
-        Fail::Value(_) => format!("{style} style cannot serialize {kind}"),
         Fail::Explode(_) => {
             format!("{style} style with explode={explode} is not defined for {kind}")
         }

@@ -16,12 +16,6 @@ fn identity(s: &str) -> String {
 
 fn fail(name: &str, location: Location, enc: &ParamEncoding, f: Fail) -> SerializeError {
     match f {
-        Fail::Value(kind) => SerializeError::UnsupportedValue {
-            name: name.to_owned(),
-            location,
-            style: enc.style,
-            kind,
-        },
         Fail::Explode(kind) => SerializeError::UnsupportedExplode {
             name: name.to_owned(),
             location,

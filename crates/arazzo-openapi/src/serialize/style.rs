@@ -11,8 +11,6 @@ use serde_json::Value;
 /// [`SerializeError`](super::SerializeError) that names the parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fail {
-    /// The style does not define this type of value.
-    Value(ValueKind),
     /// The style does not define this explode setting for this value.
     Explode(ValueKind),
     /// The style does not belong to this kind of expansion at all.
@@ -164,25 +162,39 @@ pub(crate) fn expand_pairs(
 }
 
 /// `deepObject`: `name[key]=value` for each member. Nested objects recurse
-/// (`name[a][b]=v`), arrays repeat the key (`name[ids]=1&name[ids]=2`),
-/// nulls are skipped, and arrays nested in arrays become JSON text: the
-/// specification leaves all of these undefined, and these are the forms
-/// that common server frameworks read back.
+/// (`name[a][b]=v`), arrays inside objects repeat the key
+/// (`name[ids]=1&name[ids]=2`), nulls are skipped, and arrays nested in
+/// arrays become JSON text. A top-level array is `name[]=v` per item (and
+/// `name[i][k]=v` for object items), a top-level primitive `name=v`. The
+/// specification leaves all of these undefined; these are the forms common
+/// server frameworks (Rails, PHP, Express's `qs`) read back, and the ones
+/// published descriptions such as Stripe's rely on (`expand[]=customer`).
 fn deep_object(
     name: &str,
     value: &Value,
     enc: &Encoders<'_>,
 ) -> Result<Vec<(String, String)>, Fail> {
-    let Value::Object(map) = value else {
-        return match value {
-            Value::Null => Ok(Vec::new()),
-            other => Err(Fail::Value(ValueKind::of(other))),
-        };
-    };
     let mut out = Vec::new();
     let open = (enc.delim)("[");
     let close = (enc.delim)("]");
-    walk(&(enc.name)(name), map, enc, (&open, &close), 0, &mut out);
+    let base = (enc.name)(name);
+    match value {
+        Value::Null => {}
+        Value::Object(map) => walk(&base, map, enc, (&open, &close), 0, &mut out),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Null => {}
+                    Value::Object(inner) => {
+                        let key = format!("{base}{open}{i}{close}");
+                        walk(&key, inner, enc, (&open, &close), 1, &mut out);
+                    }
+                    other => out.push((format!("{base}{open}{close}"), (enc.value)(&text(other)))),
+                }
+            }
+        }
+        other => out.push((base, (enc.value)(&text(other)))),
+    }
     Ok(out)
 }
 
