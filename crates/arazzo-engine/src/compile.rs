@@ -69,7 +69,8 @@ pub fn compile(sources: Arc<Sources>) -> Compiled {
         .iter()
         .map(|a| DocPlan {
             url: a.url.clone(),
-            self_uri: a.doc.self_uri.clone(),
+            // `$self` evaluates to the document's resolved identity.
+            self_uri: a.doc.self_uri.as_ref().map(|_| a.base.to_string()),
             source_urls: a
                 .doc
                 .source_descriptions
@@ -349,8 +350,14 @@ impl<'a> Compiler<'a> {
         let on_success = self.success_actions(d, wf, step);
         let on_failure = self.failure_actions(d, wf, step);
         let outputs = self.outputs(d, &step.outputs, &format!("{}/outputs", step.path));
+        let depends_on = step
+            .depends_on
+            .iter()
+            .filter_map(|dep| self.step_dep(d, wf, dep))
+            .collect();
         StepPlan {
             id: step.step_id.clone(),
+            depends_on,
             description: step.description.clone(),
             target,
             params,
@@ -363,6 +370,33 @@ impl<'a> Compiler<'a> {
             expected_status,
             path: step.path.clone(),
         }
+    }
+
+    /// Resolves a step `dependsOn` entry (unknown targets are reported by the model validator).
+    fn step_dep(&self, d: usize, wf: &Workflow, dep: &str) -> Option<StepDep> {
+        let other = |doc: usize, rest: &str| -> Option<StepDep> {
+            let (w, s) = rest.split_once(".steps.")?;
+            let workflow = *self.wf_index.get(&(doc, w.to_string()))?;
+            let step = self
+                .sources
+                .arazzo
+                .get(doc)?
+                .doc
+                .workflow(w)?
+                .step_index(s)?;
+            Some(StepDep::Other { workflow, step })
+        };
+        if let Some(rest) = dep.strip_prefix("$workflows.") {
+            return other(d, rest);
+        }
+        if let Some(rest) = dep.strip_prefix("$sourceDescriptions.") {
+            let (source, rest) = rest.split_once('.')?;
+            let SourceTarget::Arazzo(d2) = self.sources.arazzo.get(d)?.sources.get(source)? else {
+                return None;
+            };
+            return other(*d2, rest);
+        }
+        wf.step_index(dep).map(StepDep::Step)
     }
 
     fn operation(&mut self, d: usize, written: &str, pointer: &str, by_path: bool) -> Target {
@@ -424,6 +458,19 @@ impl<'a> Compiler<'a> {
             }
             Err(e) => {
                 use arazzo_openapi::lookup::LookupError;
+                if !by_path && let Some(source) = self.asyncapi_operation(d, written) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::Unsupported,
+                            format!("`{written}` is an operation of the AsyncAPI source `{source}`, which arazzo-run does not execute"),
+                        )
+                        .at(self.at(d, pointer))
+                        .hint("running this step fails; the rest of the document is checked and runs"),
+                    );
+                    return Target::Unsupported(
+                        "AsyncAPI operations are not executed by arazzo-run".into(),
+                    );
+                }
                 let code = match &e {
                     LookupError::Ambiguous { .. } | LookupError::Duplicate { .. } => {
                         Code::AmbiguousOperation
@@ -452,6 +499,47 @@ impl<'a> Compiler<'a> {
                 Target::Unsupported(e.to_string())
             }
         }
+    }
+
+    /// The AsyncAPI source of document `d` that defines operation `written`
+    /// (`$sourceDescriptions.<name>.<id>` or a bare id), if any.
+    fn asyncapi_operation(&self, d: usize, written: &str) -> Option<String> {
+        let (only, id) = match written
+            .strip_prefix("$sourceDescriptions.")
+            .and_then(|r| r.split_once('.'))
+        {
+            Some((s, id)) => (Some(s), id),
+            None => (None, written),
+        };
+        let doc = self.sources.arazzo.get(d)?;
+        doc.sources.iter().find_map(|(name, t)| {
+            let SourceTarget::AsyncApi(url) = t else {
+                return None;
+            };
+            if only.is_some_and(|o| o != name) {
+                return None;
+            }
+            let v = &self.sources.store.get(url)?.value;
+            // AsyncAPI 3: `operations` keyed by id; 2.x: `operationId` on publish/subscribe.
+            let v3 = v
+                .get("operations")
+                .and_then(Value::as_object)
+                .is_some_and(|o| o.contains_key(id));
+            let v2 = v
+                .get("channels")
+                .and_then(Value::as_object)
+                .is_some_and(|chs| {
+                    chs.values().any(|c| {
+                        ["publish", "subscribe"].iter().any(|k| {
+                            c.get(k)
+                                .and_then(|o| o.get("operationId"))
+                                .and_then(Value::as_str)
+                                == Some(id)
+                        })
+                    })
+                });
+            (v3 || v2).then(|| name.clone())
+        })
     }
 
     /// Resolves inline and Reusable parameters, then merges the workflow's
@@ -573,7 +661,29 @@ impl<'a> Compiler<'a> {
                         .and_then(Value::as_str)
                         .unwrap_or("");
                     let text = text.to_string();
-                    self.parse_error(d, &p, &text, &e, "runtime expression");
+                    let at_selector = self
+                        .doc(d)
+                        .source
+                        .value
+                        .pointer(&p)
+                        .is_some_and(arazzo_model::parse::is_selector_object);
+                    if p.ends_with("/selector") || at_selector {
+                        // The query of a Selector Object, not an expression.
+                        let field = if at_selector {
+                            format!("{p}/selector")
+                        } else {
+                            p.clone()
+                        };
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::CriterionSyntax,
+                                format!("invalid selector: {}", e.message),
+                            )
+                            .at(self.at(d, &field)),
+                        );
+                    } else {
+                        self.parse_error(d, &p, &text, &e, "runtime expression");
+                    }
                 }
                 None
             }
@@ -690,8 +800,15 @@ impl<'a> Compiler<'a> {
                         }
                 })
             {
+                // Without a path parameter no request can be built; a
+                // missing query or header parameter may still be accepted.
+                let diag = if p.location == ParamLocation::Path {
+                    Diagnostic::error
+                } else {
+                    Diagnostic::warning
+                };
                 self.diags.push(
-                    Diagnostic::warning(
+                    diag(
                         Code::MissingParameter,
                         format!(
                             "step `{}` does not supply the required {} parameter `{}` of {}",
@@ -788,6 +905,32 @@ impl<'a> Compiler<'a> {
         };
         match Criterion::compile(&c.condition, c.context.as_deref(), &ty) {
             Ok(crit) => {
+                // Many published documents type JavaScript-style comparisons
+                // as `jsonpath` (`$.ok == true`, `$.data.length > 0`). They are
+                // not RFC 9535, but their meaning is plain: run them as the
+                // equivalent `simple` condition on the context, and say so.
+                if crit.query_problem().is_some()
+                    && matches!(ty, CriterionType::JsonPath { .. })
+                    && let Some(context) = c.context.as_deref()
+                    && let Some(simple) = js_comparison(context, &c.condition)
+                    && let Ok(rewritten) = Criterion::compile(&simple, None, &CriterionType::Simple)
+                {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::CriterionSyntax,
+                            format!(
+                                "`{}` is not RFC 9535 JSONPath; arazzo-run evaluates it as the simple condition `{simple}`",
+                                c.condition
+                            ),
+                        )
+                        .at(self.at(d, &format!("{}/condition", c.path)))
+                        .hint(format!("write `condition: {simple}` without `type: jsonpath` to make the document portable")),
+                    );
+                    return Some(CriterionPlan {
+                        condition: c.condition.clone(),
+                        criterion: rewritten,
+                    });
+                }
                 if let Some(problem) = crit.query_problem() {
                     self.diags.push(
                         Diagnostic::warning(
@@ -1174,8 +1317,17 @@ impl<'a> Compiler<'a> {
                             && target >= i
                             && !reachable_again(plan, target, i)
                         {
+                            // Arazzo 1.1: tools SHOULD reject forward output
+                            // references when no dependsOn is present.
+                            let strict = doc.version >= Version::V1_1
+                                && wf.steps.get(i).is_some_and(|s| s.depends_on.is_empty());
+                            let diag = if strict {
+                                Diagnostic::error
+                            } else {
+                                Diagnostic::warning
+                            };
                             self.diags.push(
-                                Diagnostic::warning(
+                                diag(
                                     Code::ForwardReference,
                                     format!(
                                         "`{e}` is read by step `{}` before step `{step_id}` can have run",
@@ -1214,7 +1366,13 @@ impl<'a> Compiler<'a> {
                     name,
                     ..
                 } => {
-                    match self.wf_index.get(&(d, workflow_id.clone())) {
+                    let found = self.wf_index.get(&(d, workflow_id.clone())).or_else(|| {
+                        self.wf_index
+                            .iter()
+                            .find(|((_, id), _)| id == workflow_id)
+                            .map(|(_, i)| i)
+                    });
+                    match found {
                         None => {
                             self.diags.push(
                             Diagnostic::error(
@@ -1351,6 +1509,68 @@ fn criterion_expressions(c: &Criterion) -> Vec<Expression> {
     out
 }
 
+/// A JavaScript-style "JSONPath" comparison (`$.a.b[0].length > 0`) as a
+/// `simple` condition on `context` (`$response.body.a.b[0].length > 0`), when
+/// the left side is only navigation (names, indices, `.length`) from `$`.
+fn js_comparison(context: &str, condition: &str) -> Option<String> {
+    let c = condition.trim();
+    let rest = c.strip_prefix('$')?;
+    // Split at the first comparison operator outside quotes and brackets.
+    let bytes = rest.as_bytes();
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    let mut split = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                b'=' | b'!' | b'<' | b'>' if depth == 0 => {
+                    split = Some(i);
+                    break;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    let at = split?;
+    let (path, tail) = rest.split_at(at);
+    let path = path.trim_end();
+    // Only plain navigation: `.name`, `[n]`, `['name']`.
+    let mut p = path;
+    while !p.is_empty() {
+        if let Some(r) = p.strip_prefix('.') {
+            let n = r.find(['.', '[']).unwrap_or(r.len());
+            let name = &r[..n];
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+            {
+                return None;
+            }
+            p = &r[n..];
+        } else if let Some(r) = p.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inside = &r[..end];
+            let ok = inside.chars().all(|ch| ch.is_ascii_digit())
+                || (inside.len() >= 2 && inside.starts_with('\'') && inside.ends_with('\''));
+            if inside.is_empty() || !ok {
+                return None;
+            }
+            p = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(format!("{}{path} {}", context.trim(), tail.trim_start()))
+}
+
 /// `N` from a condition of the form `$statusCode == N` (either side).
 fn expected_status(condition: &str) -> Option<u16> {
     let c = condition.trim();
@@ -1384,6 +1604,25 @@ fn operation_server(api: &OpenApi, op: &arazzo_openapi::Operation) -> Option<url
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn javascript_style_jsonpath_comparisons() {
+        assert_eq!(
+            js_comparison("$response.body", "$.data.length > 0").as_deref(),
+            Some("$response.body.data.length > 0")
+        );
+        assert_eq!(
+            js_comparison("$response.body", "$.ok == true").as_deref(),
+            Some("$response.body.ok == true")
+        );
+        assert_eq!(
+            js_comparison("$response.body", "$.items[0].status == 'done'").as_deref(),
+            Some("$response.body.items[0].status == 'done'")
+        );
+        assert_eq!(js_comparison("$response.body", "$[?@.a == 1]"), None);
+        assert_eq!(js_comparison("$response.body", "$..a == 1"), None);
+        assert_eq!(js_comparison("$response.body", "$.items"), None);
+    }
 
     #[test]
     fn expected_status_from_conditions() {

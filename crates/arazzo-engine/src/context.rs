@@ -46,13 +46,15 @@ impl<'a> Ctx<'a> {
         self.plan.workflows.get(self.frame.wf).map_or(0, |w| w.doc)
     }
 
-    /// The workflow with this id in the current document.
+    /// The workflow with this id: in the current document first, then in
+    /// the other documents of the description.
     fn workflow(&self, id: &str) -> Option<usize> {
         let doc = self.doc();
         self.plan
             .workflows
             .iter()
             .position(|w| w.doc == doc && w.id == id)
+            .or_else(|| self.plan.workflows.iter().position(|w| w.id == id))
     }
 }
 

@@ -206,35 +206,62 @@ impl Transport for ReqwestTransport {
 
 /// Runs a [`Run`] to completion with a transport and a clock, passing each
 /// event to `on_event`.
+///
+/// Each run is a `tracing` span (`arazzo.run`), each HTTP exchange a child
+/// span (`arazzo.http`, URL masked), and every event is also emitted as a
+/// `tracing` event (target `arazzo::event`), so embedders see the run in
+/// their own subscriber.
 pub async fn drive(
     run: &mut Run,
     transport: &dyn Transport,
     clock: &dyn Clock,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) {
-    run.set_wall_clock(clock.unix_ms(), clock.now_ms());
-    loop {
-        let cmd = run.next(clock.now_ms());
-        for e in run.take_events() {
-            on_event(e);
-        }
-        match cmd {
-            Command::Finished => break,
-            Command::Send {
-                id,
-                request,
-                timeout,
-            } => {
-                let result = transport.send(request, timeout).await;
-                run.deliver(id, result, clock.now_ms());
+    use tracing::Instrument;
+    async {
+        run.set_wall_clock(clock.unix_ms(), clock.now_ms());
+        loop {
+            let cmd = run.next(clock.now_ms());
+            forward_events(run, on_event);
+            match cmd {
+                Command::Finished => break,
+                Command::Send {
+                    id,
+                    request,
+                    timeout,
+                } => {
+                    let http = tracing::debug_span!(
+                        "arazzo.http",
+                        method = %request.method,
+                        url = %run.mask(&request.url)
+                    );
+                    let result = transport.send(request, timeout).instrument(http).await;
+                    match &result {
+                        Ok(r) => tracing::debug!(status = r.status, "response"),
+                        Err(e) => tracing::debug!(error = %e, "no response"),
+                    }
+                    run.deliver(id, result, clock.now_ms());
+                }
+                Command::Sleep { id, duration } => {
+                    tracing::debug!(ms = duration.as_millis() as u64, "waiting before a retry");
+                    clock.sleep(duration).await;
+                    run.woke(id, clock.now_ms());
+                }
             }
-            Command::Sleep { id, duration } => {
-                clock.sleep(duration).await;
-                run.woke(id, clock.now_ms());
-            }
         }
+        forward_events(run, on_event);
     }
+    .instrument(tracing::info_span!("arazzo.run"))
+    .await
+}
+
+/// Hands the run's new events to `on_event` and to `tracing`.
+fn forward_events(run: &mut Run, on_event: &mut (dyn FnMut(Event) + Send)) {
     for e in run.take_events() {
+        if tracing::enabled!(target: "arazzo::event", tracing::Level::DEBUG) {
+            let json = serde_json::to_string(&e).unwrap_or_default();
+            tracing::debug!(target: "arazzo::event", event = %json);
+        }
         on_event(e);
     }
 }

@@ -74,10 +74,32 @@ impl InputsPlan {
             }
             _ => Map::new(),
         };
-        if let Some(c) = components
-            && !root.contains_key("components")
+        // The document's `components.inputs` become `$defs` of the root, so
+        // the validator finds `$ref: '#/components/inputs/x'` targets and the
+        // plain-name `$anchor`s inside them (an unknown keyword such as
+        // `components` would hide anchors from it).
+        if let Some(inputs) = components
+            .and_then(|c| c.get("inputs"))
+            .and_then(Value::as_object)
         {
-            root.insert("components".into(), c.clone());
+            let defs = root
+                .entry("$defs")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(defs) = defs {
+                for (name, schema) in inputs {
+                    let mut schema = schema.clone();
+                    rewrite_refs(&mut schema);
+                    defs.insert(format!("{INPUT_DEF_PREFIX}{name}"), schema);
+                }
+            }
+        }
+        for (k, v) in root.iter_mut() {
+            if k != "$defs" {
+                rewrite_refs(v);
+            }
+        }
+        if let Some(Value::String(r)) = root.get_mut("$ref") {
+            *r = rewrite_ref(r);
         }
         // Arazzo uses JSON Schema 2020-12.
         root.entry("$schema")
@@ -187,6 +209,35 @@ impl InputsPlan {
     }
 }
 
+/// Where `components.inputs.<name>` lives in the validator's root schema.
+const INPUT_DEF_PREFIX: &str = "arazzo-components-inputs-";
+
+/// `#/components/inputs/x/…` → `#/$defs/arazzo-components-inputs-x/…`.
+fn rewrite_ref(r: &str) -> String {
+    match r.strip_prefix("#/components/inputs/") {
+        Some(rest) => format!("#/$defs/{INPUT_DEF_PREFIX}{rest}"),
+        None => r.to_string(),
+    }
+}
+
+fn rewrite_refs(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "$ref"
+                    && let Value::String(r) = x
+                {
+                    *r = rewrite_ref(r);
+                } else {
+                    rewrite_refs(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
 /// Follows a top-level `$ref: '#/components/inputs/x'` (repeatedly) so that
 /// properties and defaults can be read.
 fn resolve_root(schema: &Value, components: Option<&Value>) -> Value {
@@ -195,10 +246,23 @@ fn resolve_root(schema: &Value, components: Option<&Value>) -> Value {
         let Some(r) = s.get("$ref").and_then(Value::as_str) else {
             break;
         };
-        let Some(ptr) = r.strip_prefix("#/components/") else {
+        let target = if let Some(ptr) = r.strip_prefix("#/components/") {
+            components.and_then(|c| c.pointer(&format!("/{ptr}")))
+        } else if let Some(anchor) = r
+            .strip_prefix('#')
+            .filter(|a| !a.is_empty() && !a.starts_with('/'))
+        {
+            // A plain-name fragment names an `$anchor` (Arazzo 1.1).
+            components
+                .and_then(|c| c.get("inputs"))
+                .and_then(Value::as_object)
+                .and_then(|m| {
+                    m.values()
+                        .find(|v| v.get("$anchor").and_then(Value::as_str) == Some(anchor))
+                })
+        } else {
             break;
         };
-        let target = components.and_then(|c| c.pointer(&format!("/{ptr}")));
         match target {
             Some(t) => {
                 // Sibling keywords next to `$ref` stay (2020-12 semantics).

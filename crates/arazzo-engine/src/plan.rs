@@ -137,6 +137,28 @@ pub struct WorkflowPlan {
 }
 
 impl WorkflowPlan {
+    /// Inputs that some step uses as a path parameter value. Such an input
+    /// cannot be left out of a request, so a mock run synthesizes it even
+    /// when the schema does not require it.
+    pub fn path_inputs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for step in &self.steps {
+            for p in &step.params {
+                if p.location != Some(Location::Path) {
+                    continue;
+                }
+                for (_, e, _) in p.value.expressions() {
+                    if let arazzo_expr::Expression::Inputs { name, .. } = e
+                        && !out.contains(name)
+                    {
+                        out.push(name.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The index of the step with this id.
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == id)
@@ -178,11 +200,28 @@ pub struct StepPlan {
     pub outputs: Vec<OutputPlan>,
     /// `timeout` in milliseconds (1.1).
     pub timeout_ms: Option<u64>,
+    /// Steps that must have completed before this one runs (1.1 `dependsOn`;
+    /// a join point: they are not triggered).
+    pub depends_on: Vec<StepDep>,
     /// The status the success criteria ask for (`$statusCode == N`), used to
     /// ask a mock server for that response.
     pub expected_status: Option<u16>,
     /// JSON pointer of the step in its document.
     pub path: String,
+}
+
+/// A step another step depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepDep {
+    /// A step of the same workflow.
+    Step(usize),
+    /// A step of another workflow (`$workflows.<wf>.steps.<step>`).
+    Other {
+        /// The workflow.
+        workflow: usize,
+        /// The step.
+        step: usize,
+    },
 }
 
 /// A parameter (or a workflow input passed by a step or action).

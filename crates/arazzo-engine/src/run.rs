@@ -44,6 +44,9 @@ pub struct RunOptions {
     pub prefer_expected_status: bool,
     /// How many bytes of bodies events carry.
     pub max_logged_body: usize,
+    /// Warn when an operation needs credentials the run does not have (off
+    /// against a mock server, which checks no security).
+    pub warn_missing_credentials: bool,
 }
 
 impl Default for RunOptions {
@@ -57,6 +60,7 @@ impl Default for RunOptions {
             request_timeout: Duration::from_secs(30),
             prefer_expected_status: false,
             max_logged_body: 4096,
+            warn_missing_credentials: true,
         }
     }
 }
@@ -174,6 +178,9 @@ pub(crate) struct Frame {
     via: Option<ViaStep>,
     pending: Option<HttpRequest>,
     token_scheme: Option<String>,
+    /// Whether `inputs` were validated (with defaults applied).
+    #[serde(default)]
+    prepared: bool,
     /// Which step a called workflow belongs to (for the step record).
     call_kind: Option<CallKind>,
 }
@@ -191,6 +198,8 @@ pub(crate) struct Done {
     pub(crate) status: Status,
     pub(crate) inputs: Map<String, Value>,
     pub(crate) outputs: Map<String, Value>,
+    /// Which steps completed successfully (for step-level `dependsOn`).
+    pub(crate) completed_steps: Vec<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -316,6 +325,11 @@ impl Run {
     /// Takes the events produced since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// `text` with the run's secrets masked (for logging requests outside the run).
+    pub fn mask(&self, text: &str) -> String {
+        self.st.secrets.mask(text)
     }
 
     /// The plan.
@@ -447,7 +461,15 @@ impl Run {
         let Some(w) = plan.workflows.get(wf) else {
             return;
         };
-        if self.st.frames.len() >= self.opts.max_depth {
+        // A goto to a workflow is a one-way transfer (a tail call), so the
+        // frames it leaves behind do not count as nesting.
+        let depth = self
+            .st
+            .frames
+            .iter()
+            .filter(|f| f.cont != Cont::Goto)
+            .count();
+        if cont != Cont::Goto && depth >= self.opts.max_depth {
             self.st.abort = Some(format!(
                 "workflows nest deeper than {} levels (a workflow calling itself?)",
                 self.opts.max_depth
@@ -485,6 +507,7 @@ impl Run {
             via: None,
             pending: None,
             token_scheme: None,
+            prepared: false,
             call_kind: None,
         });
     }
@@ -493,13 +516,53 @@ impl Run {
         self.st.frames.last_mut()
     }
 
+    /// Starts a workflow execution: validates its inputs (defaults applied),
+    /// runs unmet dependencies with those inputs, then begins its first step.
     fn enter(&mut self, now_ms: u64) {
         let plan = self.plan.clone();
         let Some(f) = self.st.frames.last() else {
             return;
         };
         let wf = &plan.workflows[f.wf];
-        // Dependencies first.
+        if !f.prepared {
+            let given = f.given.clone();
+            match wf.inputs.prepare(&given) {
+                Ok(inputs) => {
+                    for p in wf.inputs.properties().into_iter().filter(|p| p.secret) {
+                        if let Some(v) = inputs.get(&p.name) {
+                            self.st.secrets.add_value(v);
+                        }
+                    }
+                    let masked = self.st.secrets.mask_value(&Value::Object(inputs.clone()));
+                    let Some(f) = self.st.frames.last_mut() else {
+                        return;
+                    };
+                    f.inputs = inputs;
+                    f.prepared = true;
+                    let record = f.record;
+                    if let Some(r) = self.st.report.workflows.get_mut(record) {
+                        r.inputs = masked;
+                    }
+                }
+                Err(errors) => {
+                    let masked = self.st.secrets.mask_value(&Value::Object(given));
+                    if let Some(r) = self.st.report.workflows.get_mut(f.record) {
+                        r.inputs = masked;
+                    }
+                    let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    self.finish(
+                        Status::Failed,
+                        Some(format!("invalid inputs: {}", list.join("; "))),
+                        now_ms,
+                    );
+                    return;
+                }
+            }
+        }
+        let Some(f) = self.st.frames.last() else {
+            return;
+        };
+        // Dependencies next, with the inputs as validated.
         for &dep in &wf.depends_on {
             match self.st.done.get(&dep) {
                 Some(d) if d.status == Status::Succeeded => continue,
@@ -517,54 +580,32 @@ impl Run {
                         self.finish(Status::Failed, Some(msg), now_ms);
                         return;
                     }
-                    let given = f.given.clone();
-                    self.push_frame(dep, given, Cont::Dependency, now_ms);
+                    let inputs = f.inputs.clone();
+                    self.push_frame(dep, inputs, Cont::Dependency, now_ms);
                     return;
                 }
             }
         }
-        let given = f.given.clone();
-        match wf.inputs.prepare(&given) {
-            Ok(inputs) => {
-                for p in wf.inputs.properties().into_iter().filter(|p| p.secret) {
-                    if let Some(v) = inputs.get(&p.name) {
-                        self.st.secrets.add_value(v);
-                    }
-                }
-                let masked = self.st.secrets.mask_value(&Value::Object(inputs.clone()));
-                let depth = self.st.frames.len() - 1;
-                let (record, cont) = match self.st.frames.last_mut() {
-                    Some(f) => {
-                        f.inputs = inputs;
-                        f.phase = Phase::StepBegin;
-                        f.started_ms = now_ms;
-                        (f.record, f.cont)
-                    }
-                    None => return,
-                };
-                if let Some(r) = self.st.report.workflows.get_mut(record) {
-                    r.inputs = masked.clone();
-                }
-                self.events.push(Event::WorkflowStarted {
-                    workflow_id: wf.id.clone(),
-                    inputs: masked,
-                    depth,
-                    reason: cont.reason().into(),
-                });
-            }
-            Err(errors) => {
-                let masked = self.st.secrets.mask_value(&Value::Object(given));
-                if let Some(r) = self.st.report.workflows.get_mut(f.record) {
-                    r.inputs = masked;
-                }
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                self.finish(
-                    Status::Failed,
-                    Some(format!("invalid inputs: {}", list.join("; "))),
-                    now_ms,
-                );
-            }
-        }
+        let depth = self.st.frames.len() - 1;
+        let Some(f) = self.st.frames.last_mut() else {
+            return;
+        };
+        f.phase = Phase::StepBegin;
+        f.started_ms = now_ms;
+        let (record, cont) = (f.record, f.cont);
+        let inputs = self
+            .st
+            .report
+            .workflows
+            .get(record)
+            .map(|r| r.inputs.clone())
+            .unwrap_or_default();
+        self.events.push(Event::WorkflowStarted {
+            workflow_id: wf.id.clone(),
+            inputs,
+            depth,
+            reason: cont.reason().into(),
+        });
     }
 
     fn step_begin(&mut self, now_ms: u64) -> Option<Command> {
@@ -575,6 +616,29 @@ impl Run {
             self.finish(Status::Succeeded, None, now_ms);
             return None;
         };
+        // Step `dependsOn` (1.1) is a join point: the steps must have
+        // completed; they are not run on this step's behalf.
+        if let Some(missing) = step
+            .depends_on
+            .iter()
+            .find(|dep| !self.step_completed(f, **dep))
+        {
+            let name = match *missing {
+                StepDep::Step(i) => wf.steps.get(i).map(|s| format!("step `{}`", s.id)),
+                StepDep::Other { workflow, step } => plan.workflows.get(workflow).and_then(|w| {
+                    w.steps
+                        .get(step)
+                        .map(|s| format!("step `{}` of workflow `{}`", s.id, w.id))
+                }),
+            }
+            .unwrap_or_default();
+            let msg = format!(
+                "step `{}` cannot run: it depends on {name}, which has not completed",
+                step.id
+            );
+            self.finish(Status::Failed, Some(msg), now_ms);
+            return None;
+        }
         self.st.steps_executed += 1;
         if self.st.steps_executed > self.opts.max_steps {
             self.st.abort = Some(format!(
@@ -649,6 +713,22 @@ impl Run {
         }
     }
 
+    /// Whether a step a `dependsOn` names has completed successfully.
+    fn step_completed(&self, frame: &Frame, dep: StepDep) -> bool {
+        match dep {
+            StepDep::Step(i) => frame.step_outputs.get(i).is_some_and(Option::is_some),
+            StepDep::Other { workflow, step } => {
+                if let Some(f) = self.st.frames.iter().rev().find(|f| f.wf == workflow) {
+                    return f.step_outputs.get(step).is_some_and(Option::is_some);
+                }
+                self.st
+                    .done
+                    .get(&workflow)
+                    .is_some_and(|d| d.completed_steps.get(step).copied().unwrap_or(false))
+            }
+        }
+    }
+
     /// The step fails without an exchange (a value could not be evaluated,
     /// the request could not be built, the target does not exist).
     fn fail_before_send(&mut self, reason: String) {
@@ -715,11 +795,32 @@ impl Run {
             }
         }
         let mut body = None;
+        let json_body = step
+            .body
+            .as_ref()
+            .and_then(|b| b.content_type.clone())
+            .or_else(|| {
+                opp.op
+                    .request_body
+                    .as_ref()
+                    .and_then(|rb| rb.default_media())
+                    .map(|m| m.media_type.clone())
+            })
+            .is_some_and(|ct| arazzo_openapi::media::is_json(&ct));
         if let Some(b) = &step.body {
             let mut payload = match &b.payload {
                 Some(p) => p.evaluate(&ctx).map_err(|e| format!("request body: {e}"))?,
                 None => None,
             };
+            // A JSON payload written as text (a template) is structured data
+            // once evaluated: replacements and `$request.body#/…` reach into it.
+            if json_body
+                && !b.replacements.is_empty()
+                && let Some(Value::String(text)) = &payload
+                && let Ok(parsed) = serde_json::from_str::<Value>(text)
+            {
+                payload = Some(parsed);
+            }
             for r in &b.replacements {
                 let v = r
                     .value
@@ -738,7 +839,13 @@ impl Run {
         }
         let built =
             build_request(&opp.op, &base, &params, body.as_ref()).map_err(|e| e.to_string())?;
-        let sent = built.sent.clone();
+        let mut sent = built.sent.clone();
+        if json_body
+            && let Some(Value::String(text)) = &sent.body
+            && let Ok(parsed) = serde_json::from_str::<Value>(text)
+        {
+            sent.body = Some(parsed);
+        }
         let wf = frame.wf;
         for w in built.warnings {
             self.warn(Some(wf), Some(&step.id), w);
@@ -786,9 +893,11 @@ impl Run {
             AuthDecision::Nothing => {}
             AuthDecision::Apply(a) => auth::apply(&mut req, &a),
             AuthDecision::Missing(msg) => {
-                let wf_i = f.wf;
-                let id = step.id.clone();
-                self.warn(Some(wf_i), Some(&id), format!("{}: {msg}", opp.op.label()));
+                if self.opts.warn_missing_credentials {
+                    let wf_i = f.wf;
+                    let id = step.id.clone();
+                    self.warn(Some(wf_i), Some(&id), format!("{}: {msg}", opp.op.label()));
+                }
             }
             AuthDecision::NeedToken { scheme } => {
                 return self.fetch_token(opp.api, &scheme, now_ms);
@@ -1589,6 +1698,7 @@ impl Run {
                 status,
                 inputs: frame.inputs.clone(),
                 outputs: outputs.clone(),
+                completed_steps: frame.step_outputs.iter().map(Option::is_some).collect(),
             },
         );
         match frame.cont {
@@ -1602,6 +1712,11 @@ impl Run {
                         error,
                         last_exchange: frame.last_exchange.clone(),
                     });
+                    // The called workflow's last exchange is now the caller's
+                    // last exchange too, so it propagates through nested calls.
+                    if frame.last_exchange.is_some() {
+                        parent.last_exchange = frame.last_exchange.clone();
+                    }
                     parent.exchange = frame.last_exchange;
                     parent.phase = Phase::Judge;
                 }
@@ -1621,8 +1736,13 @@ impl Run {
             Cont::Goto => {
                 // A goto to a workflow is a one-way transfer: the workflow that
                 // made it ends as the target ended.
-                let msg =
-                    error.map(|e| format!("workflow `{}` (reached by goto) failed: {e}", wf.id));
+                let msg = error.map(|e| {
+                    if e.contains("(reached by goto)") {
+                        e
+                    } else {
+                        format!("workflow `{}` (reached by goto) failed: {e}", wf.id)
+                    }
+                });
                 self.finish(status, msg, now_ms);
             }
         }

@@ -188,11 +188,13 @@ fn selector_object(
     match Selector::compile(context, selector, &ty) {
         Ok(s) => Some(ValueExpr::Selector(Box::new(s))),
         Err(e) => {
-            path.push("context".into());
-            errors.push((
-                pointer_of(path),
-                ParseError::new(e.to_string(), 0..context.len()),
-            ));
+            // Point at the member that is wrong: the context expression, or the query.
+            let (field, len) = match &e {
+                crate::CriterionError::Context(_) => ("context", context.len()),
+                _ => ("selector", selector.len()),
+            };
+            path.push(field.into());
+            errors.push((pointer_of(path), ParseError::new(e.to_string(), 0..len)));
             path.pop();
             Some(ValueExpr::Literal(Value::Null))
         }

@@ -1266,6 +1266,20 @@ impl Parser<'_> {
                                     .join(", ")
                             ));
                         self.push(d);
+                    } else if self.version < V1
+                        && matches!(ver.as_str(), "rfc9535" | "xpath-31" | "rfc6901")
+                    {
+                        // 1.0's Criterion Expression Type Object lists only the
+                        // non-default versions; these values arrived in 1.1.
+                        let d = self
+                            .warn(
+                                Code::VersionMismatch,
+                                &join(path, "version"),
+                                Part::Value,
+                                format!("`{ver}` is an Arazzo 1.1 value; 1.0 defines only non-default versions here"),
+                            )
+                            .hint("omit the Expression Type Object to get the default, or declare `arazzo: 1.1.0`");
+                        self.push(d);
                     }
                 }
                 (name, version)
