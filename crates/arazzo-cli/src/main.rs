@@ -64,6 +64,17 @@ const SUBCOMMANDS: &[&str] = &[
 ];
 
 fn main() -> ExitCode {
+    // `RUST_LOG=arazzo=debug` (or any filter) logs the engine's tracing spans
+    // and events to standard error.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .with_ansi(output::color_enabled(std::io::IsTerminal::is_terminal(
+                &std::io::stderr(),
+            )))
+            .try_init();
+    }
     // `arazzo-run FILE …` is `arazzo-run run FILE …`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str())

@@ -272,29 +272,20 @@ async fn run_async(args: RunArgs) -> ExitCode {
 
     // Mock servers.
     let violations: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
-    let mut mocks = Vec::new();
+    let mut offline = None;
     if args.mock {
-        let store = Arc::new(plan.sources.store.clone());
-        for (i, api) in plan.sources.openapi.clone().iter().enumerate() {
-            let sink = violations.clone();
-            let options = arazzo_mock::MockOptions {
-                strict: args.mock_strict,
-                on_exchange: Some(Arc::new(move |x: &arazzo_mock::Exchange| {
-                    if let Ok(mut v) = sink.lock() {
-                        for violation in &x.violations {
-                            v.push(format!("{} {}: {violation}", x.method, x.path));
-                        }
+        let sink = violations.clone();
+        let hook: Arc<dyn Fn(&arazzo_mock::Exchange) + Send + Sync> =
+            Arc::new(move |x: &arazzo_mock::Exchange| {
+                if let Ok(mut v) = sink.lock() {
+                    for violation in &x.violations {
+                        v.push(format!("{} {}: {violation}", x.method, x.path));
                     }
-                })),
-                ..arazzo_mock::MockOptions::default()
-            };
-            match arazzo_mock::MockServer::start(api.clone(), store.clone(), options, 0).await {
-                Ok(server) => {
-                    plan.set_api_server(i, server.base_url());
-                    mocks.push(server);
                 }
-                Err(e) => return usage(format!("cannot start a mock server: {e}")),
-            }
+            });
+        match arazzo_mock::offline::Offline::start(&mut plan, args.mock_strict, Some(hook)).await {
+            Ok(o) => offline = Some(o),
+            Err(e) => return usage(format!("cannot start a mock server: {e}")),
         }
     }
 
@@ -316,15 +307,15 @@ async fn run_async(args: RunArgs) -> ExitCode {
                 .and_then(|p| p.ty.clone());
             inputs.insert(k.clone(), coerce_text(v, ty.as_deref()));
         }
-        let missing = wf.inputs.missing(&inputs);
-        if !missing.is_empty() {
-            if args.mock {
-                let root = &plan.sources.arazzo[wf.doc].doc.source.value;
-                let schema = wf.inputs.schema.clone().unwrap_or(Value::Null);
-                let (filled, names) = arazzo_mock::synthesize_inputs(&schema, root, &inputs);
-                inputs = filled;
+        if args.mock {
+            let (filled, names) = arazzo_mock::offline::inputs_for(&plan, wi, &inputs);
+            inputs = filled;
+            if !names.is_empty() {
                 synthesized.insert(id.clone(), names);
-            } else {
+            }
+        } else {
+            let missing = wf.inputs.missing(&inputs);
+            if !missing.is_empty() {
                 missing_report.push((id.clone(), missing));
             }
         }
@@ -381,6 +372,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
         max_steps: args.max_steps,
         max_retry_delay: Duration::from_secs_f64(args.max_retry_delay.max(0.0)),
         prefer_expected_status: args.mock,
+        warn_missing_credentials: !args.mock,
         ..RunOptions::default()
     };
     let transport = match arazzo_engine::ReqwestTransport::new(&arazzo_engine::HttpOptions {
@@ -440,8 +432,8 @@ async fn run_async(args: RunArgs) -> ExitCode {
         };
         engine.run_all(requests, &mut on_event).await
     };
-    for m in mocks {
-        m.shutdown().await;
+    if let Some(o) = offline {
+        o.shutdown().await;
     }
     let mut report: RunReport = match result {
         Ok(r) => r,

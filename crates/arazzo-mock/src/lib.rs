@@ -23,6 +23,7 @@ use url::Url;
 mod conforms;
 mod mock;
 mod multipart;
+pub mod offline;
 mod pattern;
 mod refs;
 mod request;
@@ -277,6 +278,20 @@ pub fn synthesize_inputs(
         out.insert(name, value);
     }
     (out, names)
+}
+
+/// A value for one input of a workflow `inputs` schema, required or not: for a run in mock
+/// mode that uses `$inputs.NAME` for an input the schema declares as optional and the user did
+/// not give. `None` when the schema declares no such input. Same rules as [`synthesize_inputs`].
+pub fn synthesize_input(schema: &Value, root: &Value, name: &str) -> Option<Value> {
+    let url = Url::parse("file:///arazzo-document").ok()?;
+    let refs = refs::OneDoc {
+        url: url.clone(),
+        root,
+    };
+    synth::Synth::new(&refs, Direction::Request)
+        .prefer_default()
+        .property(&url, schema, name)
 }
 
 /// Checks `value` against `schema` (an OpenAPI 2.0/3.0/3.1 schema living in the document at

@@ -309,21 +309,10 @@ fn synthesized_requests_pass_the_mocks_own_checks() {
         for entry in api.operations().iter().take(PER_DESCRIPTION) {
             let view = OpView::build(api, entry, store);
             let Some(req) = build_request(&view, store) else {
-                if std::env::var("MOCK_DEBUG_SKIPS").is_ok() {
-                    eprintln!("skipped: {} {} {}", file, entry.method, entry.path);
-                }
                 skipped += 1;
                 continue;
             };
             tried += 1;
-            if std::env::var("MOCK_DEBUG_OP").is_ok_and(|d| entry.path == d) {
-                eprintln!(
-                    "{} {:?} {:?}",
-                    req.uri(),
-                    req.headers(),
-                    String::from_utf8_lossy(req.body())
-                );
-            }
             let _ = mock.handle(req);
             let Some(ex) = mock.log().pop() else { continue };
             let same_op = ex.operation.as_ref().is_some_and(|o| {
@@ -409,12 +398,7 @@ fn build_request(view: &OpView, store: &arazzo_openapi::Store) -> Option<http::R
                 Ok(pairs) => query.extend(pairs),
                 // Combinations the serializer refuses (deepObject arrays): leave optional ones out.
                 Err(_) if !p.required => {}
-                Err(e) => {
-                    if std::env::var("MOCK_DEBUG_SKIPS").is_ok() {
-                        eprintln!("query: {e}");
-                    }
-                    return None;
-                }
+                Err(_) => return None,
             },
             Location::Header => {
                 let text = serialize::header_value(&p.name, &value, &p.encoding).ok()?;
@@ -457,33 +441,21 @@ fn build_request(view: &OpView, store: &arazzo_openapi::Store) -> Option<http::R
                 encoding: media.encoding.as_ref(),
                 ..BodyOptions::default()
             };
-            let encoded = match serialize::encode_body(&media.media_type, &value, &opts) {
-                Ok(e) => e,
-                // Refused combinations in optional properties: send the required ones only.
-                Err(_)
-                    if value.is_object() && {
-                        let required: Vec<&str> = resolved
-                            .get("required")
-                            .and_then(Value::as_array)
-                            .map(|r| r.iter().filter_map(Value::as_str).collect())
-                            .unwrap_or_default();
-                        let mut slim = value.clone();
-                        if let Some(m) = slim.as_object_mut() {
-                            m.retain(|k, _| required.contains(&k.as_str()));
-                        }
-                        value = slim;
-                        serialize::encode_body(&media.media_type, &value, &opts).is_ok()
-                    } =>
-                {
-                    serialize::encode_body(&media.media_type, &value, &opts).ok()?
-                }
-                Err(e) => {
-                    if std::env::var("MOCK_DEBUG_SKIPS").is_ok() {
-                        eprintln!("body: {e}");
+            let encoded = serialize::encode_body(&media.media_type, &value, &opts)
+                .or_else(|_| {
+                    // Combinations the serializer refuses (deepObject arrays) in optional
+                    // properties: send the required ones only.
+                    let required: Vec<&str> = resolved
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    if let Some(m) = value.as_object_mut() {
+                        m.retain(|k, _| required.contains(&k.as_str()));
                     }
-                    return None;
-                }
-            };
+                    serialize::encode_body(&media.media_type, &value, &opts)
+                })
+                .ok()?;
             headers.insert(
                 http::header::CONTENT_TYPE,
                 encoded.content_type.parse().ok()?,

@@ -92,6 +92,8 @@ struct Flat<'a> {
     closed: Vec<Vec<&'a str>>,
     /// Examples and `enum` values were already tried against the whole schema.
     tried: bool,
+    /// The name of a `$ref` target that does not exist (descriptions that are excerpts).
+    dangling: Option<&'a str>,
     pattern_props: Vec<(&'a str, Node<'a>)>,
     property_names: Vec<Node<'a>>,
     groups: Vec<Group<'a>>,
@@ -168,6 +170,36 @@ impl<'r> Synth<'r> {
             top: name.is_none(),
         };
         self.gen_nodes(&[(base, schema)], &ctx)
+    }
+
+    /// A value for property `name` of the object schema `schema`; `None` when the schema
+    /// declares no such property (and allows no others).
+    pub(crate) fn property(&mut self, base: &Url, schema: &Value, name: &str) -> Option<Value> {
+        let mut flat = Flat::default();
+        self.flatten((base, schema), &mut flat, true, 0);
+        for g in flat.groups.clone() {
+            for b in g.branches {
+                self.flatten(b, &mut flat, false, 1);
+            }
+        }
+        let nodes: Vec<Node<'_>> = flat
+            .properties
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, nodes)| nodes.clone())
+            .unwrap_or_else(|| self.schemas_for_extra(&flat, name));
+        if nodes.is_empty() {
+            return None;
+        }
+        let ctx = Ctx {
+            depth: 1,
+            name: Some(name),
+            variant: 0,
+            minimal: false,
+            disc: None,
+            top: false,
+        };
+        Some(self.gen_nodes(&nodes, &ctx))
     }
 
     /// Values for the required properties of the object schema `schema` that `given` lacks, in
@@ -267,16 +299,19 @@ impl<'r> Synth<'r> {
             _ => return,
         };
         flat.parts.push(node);
-        if let Some(r) = ref_of(value)
-            && let Some(t) = self.refs.lookup(url, r)
-            && !flat.keys.contains(&t.key)
-        {
-            if let Some(name) = r.rsplit('/').next().filter(|n| !n.is_empty()) {
-                flat.ref_names.push(name);
+        if let Some(r) = ref_of(value) {
+            match self.refs.lookup(url, r) {
+                Some(t) if !flat.keys.contains(&t.key) => {
+                    if let Some(name) = r.rsplit('/').next().filter(|n| !n.is_empty()) {
+                        flat.ref_names.push(name);
+                    }
+                    flat.keys.push(t.key);
+                    // The target describes the value; siblings (3.1) are merged below.
+                    self.flatten((t.url, t.value), flat, own, depth + 1);
+                }
+                Some(_) => {}
+                None => flat.dangling = r.rsplit('/').next(),
             }
-            flat.keys.push(t.key);
-            // The target describes the value; siblings (3.1) are merged below.
-            self.flatten((t.url, t.value), flat, own, depth + 1);
         }
         if nullable(m) {
             flat.nullable = true;
@@ -449,16 +484,18 @@ impl<'r> Synth<'r> {
             }
         }
         if own {
-            if let Some(e) = m.get("example") {
+            // Empty placeholders (`default: ""`) say nothing and would make ids empty.
+            let informative = |v: &&Value| !is_empty_placeholder(v);
+            if let Some(e) = m.get("example").filter(informative) {
                 flat.examples.push(e);
             }
             if let Some(Value::Array(list)) = m.get("examples") {
-                flat.examples.extend(list.iter());
+                flat.examples.extend(list.iter().filter(informative));
             }
-            if let Some(e) = m.get("x-example") {
+            if let Some(e) = m.get("x-example").filter(informative) {
                 flat.examples.push(e);
             }
-            if let Some(d) = m.get("default") {
+            if let Some(d) = m.get("default").filter(informative) {
                 flat.default.get_or_insert(d);
             }
         }
@@ -638,6 +675,15 @@ impl<'r> Synth<'r> {
         }
         if flat.lo.is_some() || flat.hi.is_some() || flat.multiple_of.is_some() {
             return "number";
+        }
+        // A reference to a schema that is not there: component schemas are nearly always
+        // objects, except the ones named as identifiers.
+        if let Some(name) = flat.dangling {
+            return if name.to_ascii_lowercase().ends_with("id") {
+                "string"
+            } else {
+                "object"
+            };
         }
         if ctx.top { "object" } else { "string" }
     }
@@ -868,6 +914,11 @@ impl<'r> Synth<'r> {
             };
             out.insert((*name).to_string(), v);
         }
+        // An object whose schema is missing (a dangling `$ref`): an `id` is what workflows read.
+        if flat.dangling.is_some() && flat.properties.is_empty() && out.is_empty() {
+            let id = by_name("id", ctx.variant).unwrap_or_else(|| "id".into());
+            out.insert("id".into(), Value::String(id));
+        }
         // The discriminator property must be present even when not declared.
         if let Some((p, value)) = &disc
             && !out.contains_key(p)
@@ -973,6 +1024,16 @@ impl<'r> Synth<'r> {
             v = t.value;
         }
         false
+    }
+}
+
+/// `""`, `[]` and `{}`: values that carry no information.
+fn is_empty_placeholder(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
     }
 }
 
@@ -1128,6 +1189,14 @@ fn string(flat: &Flat<'_>, ctx: &Ctx<'_>) -> String {
         return s;
     }
     let known_format = flat.format.is_some_and(|f| by_format(f, ctx).is_some());
+    if let Some(name) = flat
+        .dangling
+        .filter(|_| flat.patterns.is_empty() && !known_format)
+        && let Some(s) = by_name(name, ctx.variant)
+        && fits(&s)
+    {
+        return s;
+    }
     if !known_format
         && let Some(name) = ctx.name
         && let Some(s) = by_name(name, ctx.variant)
@@ -1476,6 +1545,27 @@ mod tests {
         assert_eq!(v["email"], json!("user@example.com"));
         assert!(v["homepage_url"].as_str().unwrap().starts_with("https://"));
         assert_eq!(v["created_at"], json!("2024-01-01T12:00:00Z"));
+    }
+
+    #[test]
+    fn placeholders_and_missing_schemas() {
+        let v = synth(
+            json!({}),
+            json!({"type": "object", "properties": {
+            "id": {"type": "string", "default": ""}, "tags": {"type": "array", "items": {"type": "string"}, "default": []}}}),
+        );
+        assert!(!v["id"].as_str().unwrap().is_empty());
+        assert_eq!(v["tags"], json!(["string"]));
+        let v = synth(
+            json!({}),
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Group"}}),
+        );
+        assert!(v[0]["id"].is_string());
+        let v = synth(
+            json!({}),
+            json!({"type": "object", "properties": {"owner": {"$ref": "#/components/schemas/UserId"}}}),
+        );
+        assert!(v["owner"].is_string());
     }
 
     #[test]

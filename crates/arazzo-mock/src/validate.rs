@@ -433,6 +433,10 @@ impl<'r> Bundler<'r> {
             }
         }
         if self.lenient {
+            // A `$ref` counts even when it resolved to nothing and was dropped.
+            if m.contains_key("$ref") {
+                open_up(&mut out);
+            }
             lenient_fixes(&mut out);
         }
         let nullable = m.get("nullable") == Some(&Value::Bool(true))

@@ -1,7 +1,7 @@
 //! Synthesizing the required workflow inputs a user did not give.
 #![allow(clippy::unwrap_used)]
 
-use arazzo_mock::synthesize_inputs;
+use arazzo_mock::{synthesize_input, synthesize_inputs};
 use serde_json::{Map, Value, json};
 
 fn map(v: Value) -> Map<String, Value> {
@@ -64,4 +64,16 @@ fn nothing_to_do() {
     // Unresolvable references and non-object schemas are not an error.
     let (_, names) = synthesize_inputs(&json!({"$ref": "other.yaml#/x"}), &json!({}), &Map::new());
     assert!(names.is_empty());
+}
+
+#[test]
+fn one_optional_input() {
+    let schema = json!({"type": "object", "properties": {
+        "bookingId": {"type": "string"},
+        "count": {"type": "integer", "default": 2}}});
+    let root = json!({});
+    assert_eq!(synthesize_input(&schema, &root, "count"), Some(json!(2)));
+    let id = synthesize_input(&schema, &root, "bookingId").unwrap();
+    assert!(id.as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(synthesize_input(&schema, &root, "nope"), None);
 }

@@ -1,0 +1,89 @@
+//! Running a compiled plan offline: a mock server for every OpenAPI
+//! description, the plan pointed at them, and the inputs a run needs
+//! synthesized — what `arazzo-run run --mock` does, for embedders and tests.
+
+use std::sync::Arc;
+
+use arazzo_engine::plan::Plan;
+use serde_json::{Map, Value};
+
+use crate::{Exchange, ExchangeHook, MockOptions, MockServer};
+
+/// The mock servers of an offline run; shut them down when the run is over.
+#[derive(Debug)]
+pub struct Offline {
+    /// One server per OpenAPI description of the plan (same order as `Plan::apis`).
+    pub servers: Vec<MockServer>,
+}
+
+impl Offline {
+    /// Starts a mock server for every OpenAPI description of `plan` and
+    /// points the plan at them. `on_exchange` sees every request (with its
+    /// validation verdict).
+    pub async fn start(
+        plan: &mut Plan,
+        strict: bool,
+        on_exchange: Option<ExchangeHook>,
+    ) -> std::io::Result<Offline> {
+        let store = Arc::new(plan.sources.store.clone());
+        let apis = plan.sources.openapi.clone();
+        let mut servers = Vec::new();
+        for (i, api) in apis.iter().enumerate() {
+            let options = MockOptions {
+                strict,
+                on_exchange: on_exchange.clone(),
+                ..MockOptions::default()
+            };
+            let server = MockServer::start(api.clone(), store.clone(), options, 0).await?;
+            plan.set_api_server(i, server.base_url());
+            servers.push(server);
+        }
+        Ok(Offline { servers })
+    }
+
+    /// Every exchange every server saw.
+    pub fn log(&self) -> Vec<Exchange> {
+        self.servers.iter().flat_map(MockServer::log).collect()
+    }
+
+    /// Stops the servers.
+    pub async fn shutdown(self) {
+        for s in self.servers {
+            s.shutdown().await;
+        }
+    }
+}
+
+/// The inputs a workflow runs with offline: `given`, plus synthesized values
+/// for required inputs that are missing and for optional inputs that feed a
+/// path parameter (which cannot be left out). Returns the inputs and the
+/// names that were synthesized.
+pub fn inputs_for(
+    plan: &Plan,
+    workflow: usize,
+    given: &Map<String, Value>,
+) -> (Map<String, Value>, Vec<String>) {
+    let Some(wf) = plan.workflows.get(workflow) else {
+        return (given.clone(), Vec::new());
+    };
+    let root = &plan.sources.arazzo[wf.doc].doc.source.value;
+    let schema = wf.inputs.schema.clone().unwrap_or(Value::Null);
+    let mut inputs = given.clone();
+    let mut names = Vec::new();
+    if !wf.inputs.missing(&inputs).is_empty() {
+        let (filled, synthesized) = crate::synthesize_inputs(&schema, root, &inputs);
+        inputs = filled;
+        names = synthesized;
+    }
+    let declared = wf.inputs.properties();
+    for name in wf.path_inputs() {
+        if !inputs.contains_key(&name)
+            && declared.iter().any(|p| p.name == name)
+            && let Some(v) = crate::synthesize_input(&schema, root, &name)
+        {
+            inputs.insert(name.clone(), v);
+            names.push(name);
+        }
+    }
+    (inputs, names)
+}
