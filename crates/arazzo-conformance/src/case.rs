@@ -38,11 +38,26 @@ pub struct Case {
     /// The HTTP exchanges the engine must perform, in order.
     #[serde(default)]
     pub exchanges: Vec<Exchange>,
+    /// Run options (limits) for the case.
+    #[serde(default)]
+    pub options: RunOptions,
     /// The expected result.
     pub expect: Expect,
     /// A case arazzo-run deliberately does not support, with the reason; skipped.
     #[serde(default)]
     pub unsupported: Option<String>,
+}
+
+/// Limits a case sets for its run (engines without such a setting skip them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RunOptions {
+    /// The most steps the run may execute.
+    #[serde(default)]
+    pub max_steps: Option<u64>,
+    /// The most retries the run may make.
+    #[serde(default)]
+    pub max_retries: Option<u64>,
 }
 
 /// One scripted exchange.
@@ -53,6 +68,9 @@ pub struct Exchange {
     pub request: RequestMatch,
     /// What the server answers.
     pub response: Response,
+    /// Play this exchange this many times in a row (default 1).
+    #[serde(default)]
+    pub repeat: Option<usize>,
 }
 
 /// A request matcher. Unset fields match anything.
@@ -104,6 +122,9 @@ pub struct Response {
     /// A text body (sent with `Content-Type: text/plain` unless a header says otherwise).
     #[serde(default)]
     pub text: Option<String>,
+    /// Wait this long (real time) before answering, e.g. to exceed a step `timeout`.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
 }
 
 /// The expected result.

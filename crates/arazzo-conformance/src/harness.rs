@@ -199,6 +199,14 @@ async fn run_inner(lc: &LoadedCase, problems: &mut Vec<String>) -> Result<(), St
         .with_clock(clock.clone())
         .with_options(RunOptions {
             request_timeout: Duration::from_secs(10),
+            max_steps: case
+                .options
+                .max_steps
+                .unwrap_or(RunOptions::default().max_steps),
+            max_retries: case
+                .options
+                .max_retries
+                .unwrap_or(RunOptions::default().max_retries),
             ..RunOptions::default()
         });
     let requests = workflows

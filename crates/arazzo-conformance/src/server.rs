@@ -47,6 +47,11 @@ pub struct ScriptServer {
 impl ScriptServer {
     /// Starts serving `exchanges` on 127.0.0.1 (any free port).
     pub async fn start(exchanges: Vec<Exchange>) -> std::io::Result<ScriptServer> {
+        // `repeat: n` plays an exchange n times.
+        let exchanges: Vec<Exchange> = exchanges
+            .into_iter()
+            .flat_map(|x| std::iter::repeat_n(x.clone(), x.repeat.unwrap_or(1)))
+            .collect();
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let script = Arc::new(Mutex::new(Script {
@@ -141,8 +146,37 @@ async fn handle(
             .map(|q| format!("?{q}"))
             .unwrap_or_default()
     );
+    match decide(
+        &script,
+        &method,
+        &path,
+        query.as_deref(),
+        &headers,
+        &body,
+        seen,
+    ) {
+        Ok(x) => {
+            if let Some(ms) = x.response.delay_ms {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            Ok(respond(&x))
+        }
+        Err(msg) => Ok(text(599, &msg)),
+    }
+}
+
+/// The scripted exchange a request matches, or why it matches none (sent back as a 599).
+fn decide(
+    script: &Mutex<Script>,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    headers: &[(String, String)],
+    body: &[u8],
+    seen: String,
+) -> Result<Exchange, String> {
     let Ok(mut s) = script.lock() else {
-        return Ok(text(599, "the script lock is poisoned"));
+        return Err("the script lock is poisoned".to_string());
     };
     s.transcript.requests.push(seen.clone());
     let n = s.transcript.played;
@@ -153,24 +187,17 @@ async fn handle(
             s.exchanges.len()
         );
         s.transcript.failures.push(msg.clone());
-        return Ok(text(599, &msg));
+        return Err(msg);
     };
-    match mismatch(
-        &expected.request,
-        &method,
-        &path,
-        query.as_deref(),
-        &headers,
-        &body,
-    ) {
+    match mismatch(&expected.request, method, path, query, headers, body) {
         Some(why) => {
             let msg = format!("request {}: {seen}: {why}", n + 1);
             s.transcript.failures.push(msg.clone());
-            Ok(text(599, &msg))
+            Err(msg)
         }
         None => {
             s.transcript.played += 1;
-            Ok(respond(&expected))
+            Ok(expected)
         }
     }
 }
