@@ -463,7 +463,9 @@ impl Criterion {
                     Err(e) => return Verdict::error(e),
                 };
                 let query = text.unwrap_or_else(|| self.condition.clone());
-                if jsonpath::select(&path, &value).is_empty() {
+                if jsonpath::select(&path, &value).is_empty()
+                    && !jsonpath::filters_root_object(&path, &query, &value)
+                {
                     Verdict::fail(format!(
                         "JSONPath `{query}` selected no nodes in {ctx_src} ({})",
                         describe_value(&value)

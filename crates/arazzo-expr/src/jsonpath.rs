@@ -77,6 +77,25 @@ pub(crate) fn is_singular(q: &str) -> bool {
     true
 }
 
+/// Whether a query that starts by filtering the root (`$[?@.title == 'x']`) keeps an
+/// object context itself. RFC 9535 applies such a filter to the object's member
+/// values, but authors — the specification's own examples (`$[?count(@.pets) > 0]`,
+/// `$[?@.access_token != null]`) and Respect, which queries `[context]` — mean the
+/// object. Asked only when the RFC 9535 reading selected nothing.
+pub(crate) fn filters_root_object(path: &JsonPath, query: &str, value: &Value) -> bool {
+    let starts_with_filter = query
+        .trim_start()
+        .strip_prefix('$')
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('['))
+        .is_some_and(|r| r.trim_start().starts_with('?'));
+    if !starts_with_filter || !value.is_object() {
+        return false;
+    }
+    let wrapped = Value::Array(vec![value.clone()]);
+    !path.query(&wrapped).all().is_empty()
+}
+
 /// Runs a query; `None` when it selected nothing.
 pub(crate) fn select<'v>(path: &JsonPath, value: &'v Value) -> Vec<&'v Value> {
     path.query(value).all()

@@ -168,7 +168,14 @@ fn render_parts(parts: &[TemplatePart], ctx: &dyn Context) -> Result<String, Eva
         match p {
             TemplatePart::Text(t) => out.push_str(t),
             TemplatePart::Expression { expression, span } => {
-                let v = expression.resolve(ctx).map_err(|e| {
+                // A hole cannot be left, so a dotted name that does not exist as
+                // such (`{$inputs.env.TOKEN}`) is read as property access, as in
+                // conditions: the longest existing name, then properties.
+                let operand = crate::condition::Operand {
+                    expression: expression.clone(),
+                    accessors: Vec::new(),
+                };
+                let v = operand.resolve(ctx).map_err(|e| {
                     EvalError::new(
                         EvalErrorKind::Template,
                         format!("in `{{{expression}}}`: {}", e.message()),

@@ -259,11 +259,22 @@ fn jsonpath_criteria() {
         Some("$response.body"),
         jsonpath()
     )));
-    // RFC 9535 `count()` counts nodes: the spec example only passes when a member of
-    // the root has a `pets` member (here none does).
-    assert!(!passes(&crit(
+    // A filter on the root of an object context also considers the object itself
+    // (the spec's own example), after the RFC 9535 reading (its members) found nothing.
+    assert!(passes(&crit(
         "$[?count(@.pets) > 0]",
         Some("$response.body"),
+        jsonpath()
+    )));
+    assert!(!passes(&crit(
+        "$[?count(@.cats) > 0]",
+        Some("$response.body"),
+        jsonpath()
+    )));
+    // Not for arrays: their elements are what a root filter means.
+    assert!(!passes(&crit(
+        "$[?@[1].name == 'Tom']",
+        Some("$response.body.pets"),
         jsonpath()
     )));
     assert!(passes(&crit(
