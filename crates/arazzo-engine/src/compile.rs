@@ -1509,66 +1509,75 @@ fn criterion_expressions(c: &Criterion) -> Vec<Expression> {
     out
 }
 
-/// A JavaScript-style "JSONPath" comparison (`$.a.b[0].length > 0`) as a
-/// `simple` condition on `context` (`$response.body.a.b[0].length > 0`), when
-/// the left side is only navigation (names, indices, `.length`) from `$`.
+/// A JavaScript-style "JSONPath" comparison (`$.a.b[0].length > 0`,
+/// `$.status == 'pending' || $.status == 'processing'`) as a `simple`
+/// condition on `context` (`$response.body.a.b[0].length > 0`): every `$`
+/// that starts plain navigation (names, indices, `.length`) becomes the
+/// context. `None` when the condition has no comparison, uses real JSONPath
+/// (`?`, `@`, `..`, `*`) or navigates in any other way.
 fn js_comparison(context: &str, condition: &str) -> Option<String> {
     let c = condition.trim();
-    let rest = c.strip_prefix('$')?;
-    // Split at the first comparison operator outside quotes and brackets.
-    let bytes = rest.as_bytes();
-    let (mut depth, mut quote) = (0usize, None::<u8>);
-    let mut split = None;
+    let bytes = c.as_bytes();
+    let mut out = String::with_capacity(c.len() + 32);
+    let (mut quote, mut rewrote, mut compares) = (None::<u8>, false, false);
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+        } else {
+            match b {
                 b'\'' | b'"' => quote = Some(b),
-                b'[' => depth += 1,
-                b']' => depth = depth.saturating_sub(1),
-                b'=' | b'!' | b'<' | b'>' if depth == 0 => {
-                    split = Some(i);
-                    break;
+                b'?' | b'@' | b'*' => return None,
+                b'=' | b'!' | b'<' | b'>' => compares = true,
+                b'$' if matches!(bytes.get(i + 1), Some(b'.' | b'[')) => {
+                    let len = navigation(&c[i + 1..])?;
+                    out.push_str(context.trim());
+                    out.push_str(&c[i + 1..i + 1 + len]);
+                    rewrote = true;
+                    i += 1 + len;
+                    continue;
                 }
                 _ => {}
-            },
+            }
         }
-        i += 1;
+        // Copy the whole (possibly multi-byte) character.
+        let ch_len = c[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&c[i..i + ch_len]);
+        i += ch_len;
     }
-    let at = split?;
-    let (path, tail) = rest.split_at(at);
-    let path = path.trim_end();
-    // Only plain navigation: `.name`, `[n]`, `['name']`.
-    let mut p = path;
-    while !p.is_empty() {
-        if let Some(r) = p.strip_prefix('.') {
-            let n = r.find(['.', '[']).unwrap_or(r.len());
-            let name = &r[..n];
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-            {
+    (rewrote && compares).then_some(out)
+}
+
+/// The length of the plain navigation (`.name`, `[n]`, `['name']`) at the
+/// start of `p`; `None` when it is something else (`..`, `.*`, filters).
+fn navigation(p: &str) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let r = &p[at..];
+        if let Some(after) = r.strip_prefix('.') {
+            let n = after
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+                .unwrap_or(after.len());
+            if n == 0 {
                 return None;
             }
-            p = &r[n..];
-        } else if let Some(r) = p.strip_prefix('[') {
-            let end = r.find(']')?;
-            let inside = &r[..end];
-            let ok = inside.chars().all(|ch| ch.is_ascii_digit())
+            at += 1 + n;
+        } else if let Some(after) = r.strip_prefix('[') {
+            let end = after.find(']')?;
+            let inside = &after[..end];
+            let ok = (!inside.is_empty() && inside.chars().all(|ch| ch.is_ascii_digit()))
                 || (inside.len() >= 2 && inside.starts_with('\'') && inside.ends_with('\''));
-            if inside.is_empty() || !ok {
+            if !ok {
                 return None;
             }
-            p = &r[end + 1..];
+            at += end + 2;
         } else {
-            return None;
+            return (at > 0).then_some(at);
         }
     }
-    Some(format!("{}{path} {}", context.trim(), tail.trim_start()))
 }
 
 /// `N` from a condition of the form `$statusCode == N` (either side).
@@ -1622,6 +1631,23 @@ mod tests {
         assert_eq!(js_comparison("$response.body", "$[?@.a == 1]"), None);
         assert_eq!(js_comparison("$response.body", "$..a == 1"), None);
         assert_eq!(js_comparison("$response.body", "$.items"), None);
+        assert_eq!(
+            js_comparison(
+                "$response.body",
+                "$.status == 'pending' || $.status == 'processing'"
+            )
+            .as_deref(),
+            Some("$response.body.status == 'pending' || $response.body.status == 'processing'")
+        );
+        assert_eq!(
+            js_comparison("$response.body", "($.n > 1) && $.name != '$.x'").as_deref(),
+            Some("($response.body.n > 1) && $response.body.name != '$.x'")
+        );
+        assert_eq!(
+            js_comparison("$response.body", "$.id == $inputs.id").as_deref(),
+            Some("$response.body.id == $inputs.id")
+        );
+        assert_eq!(js_comparison("$response.body", "$.a.* == 1"), None);
     }
 
     #[test]

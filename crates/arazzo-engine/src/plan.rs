@@ -137,22 +137,36 @@ pub struct WorkflowPlan {
 }
 
 impl WorkflowPlan {
-    /// Inputs that some step uses as a path parameter value. Such an input
-    /// cannot be left out of a request, so a mock run synthesizes it even
-    /// when the schema does not require it.
-    pub fn path_inputs(&self) -> Vec<String> {
+    /// Inputs that cannot be left out of a request: those a step uses as a
+    /// path parameter value, and those embedded in a template (`id-{$inputs.x}`,
+    /// which cannot leave a hole), in parameters, request bodies and
+    /// replacements. A mock run synthesizes them even when the schema does not
+    /// require them; optional inputs used whole are simply not sent.
+    pub fn needed_inputs(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut add = |e: &arazzo_expr::Expression| {
+            if let arazzo_expr::Expression::Inputs { name, .. } = e
+                && !out.contains(name)
+            {
+                out.push(name.clone());
+            }
+        };
         for step in &self.steps {
             for p in &step.params {
-                if p.location != Some(Location::Path) {
-                    continue;
-                }
-                for (_, e, _) in p.value.expressions() {
-                    if let arazzo_expr::Expression::Inputs { name, .. } = e
-                        && !out.contains(name)
-                    {
-                        out.push(name.clone());
+                if p.location == Some(Location::Path) {
+                    for (_, e, _) in p.value.expressions() {
+                        add(e);
                     }
+                } else {
+                    template_holes(&p.value, &mut add);
+                }
+            }
+            if let Some(body) = &step.body {
+                if let Some(payload) = &body.payload {
+                    template_holes(payload, &mut add);
+                }
+                for r in &body.replacements {
+                    template_holes(&r.value, &mut add);
                 }
             }
         }
@@ -334,4 +348,20 @@ pub struct OutputPlan {
     pub name: String,
     /// The expression (or Selector Object).
     pub value: ValueExpr,
+}
+
+/// Calls `f` on every expression embedded in an interpolated template of `v`.
+fn template_holes(v: &ValueExpr, f: &mut impl FnMut(&arazzo_expr::Expression)) {
+    match v {
+        ValueExpr::Template(t) => {
+            if matches!(t.kind(), arazzo_expr::TemplateKind::Interpolated(_)) {
+                for l in t.expressions() {
+                    f(l.expression);
+                }
+            }
+        }
+        ValueExpr::Array(items) => items.iter().for_each(|i| template_holes(i, f)),
+        ValueExpr::Object(members) => members.iter().for_each(|(_, i)| template_holes(i, f)),
+        _ => {}
+    }
 }

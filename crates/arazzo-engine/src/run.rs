@@ -795,7 +795,7 @@ impl Run {
             }
         }
         let mut body = None;
-        let json_body = step
+        let body_type = step
             .body
             .as_ref()
             .and_then(|b| b.content_type.clone())
@@ -805,8 +805,13 @@ impl Run {
                     .as_ref()
                     .and_then(|rb| rb.default_media())
                     .map(|m| m.media_type.clone())
-            })
-            .is_some_and(|ct| arazzo_openapi::media::is_json(&ct));
+            });
+        let json_body = body_type
+            .as_deref()
+            .is_some_and(arazzo_openapi::media::is_json);
+        let form_body = body_type.as_deref().is_some_and(|ct| {
+            arazzo_openapi::media::essence(ct) == "application/x-www-form-urlencoded"
+        });
         if let Some(b) = &step.body {
             let mut payload = match &b.payload {
                 Some(p) => p.evaluate(&ctx).map_err(|e| format!("request body: {e}"))?,
@@ -820,6 +825,14 @@ impl Run {
                 && let Ok(parsed) = serde_json::from_str::<Value>(text)
             {
                 payload = Some(parsed);
+            }
+            // So is a form written as text (`a=1&b=2`): a replacement's
+            // `/b` names the field `b`.
+            if form_body
+                && !b.replacements.is_empty()
+                && let Some(Value::String(text)) = &payload
+            {
+                payload = Some(form_fields(text));
             }
             for r in &b.replacements {
                 let v = r
@@ -1392,6 +1405,13 @@ impl Run {
                         if let Some(c) = self.frame().and_then(|f| f.retries.get_mut(i)) {
                             *c += 1;
                         }
+                        // `retry` whose `stepId` is the failing step itself is a
+                        // plain retry: running the step as its own preparation
+                        // would fail the workflow on the very condition it retries.
+                        let pc = self.st.frames.last().map(|f| f.pc);
+                        let via = via
+                            .as_ref()
+                            .filter(|v| !matches!(v, Via::Step(s) if Some(*s) == pc));
                         self.st.retries += 1;
                         if self.st.retries > self.opts.max_retries {
                             self.st.abort = Some(format!(
@@ -1399,7 +1419,7 @@ impl Run {
                                 self.opts.max_retries
                             ));
                         }
-                        let target = via.as_ref().map(|v| match v {
+                        let target = via.map(|v| match v {
                             Via::Step(s) => {
                                 wf.steps.get(*s).map(|x| x.id.clone()).unwrap_or_default()
                             }
@@ -1776,4 +1796,21 @@ fn token_endpoint_style(
         Some(m) if m.media_type.contains("x-www-form-urlencoded") => ClientAuth::Post,
         _ => ClientAuth::Basic,
     }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` text, in order; a
+/// name given several times has an array of its values.
+fn form_fields(text: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+        let v = Value::String(v.into_owned());
+        match out.get_mut(k.as_ref()) {
+            Some(Value::Array(items)) => items.push(v),
+            Some(first) => *first = Value::Array(vec![first.take(), v]),
+            None => {
+                out.insert(k.into_owned(), v);
+            }
+        }
+    }
+    Value::Object(out)
 }
