@@ -18,6 +18,9 @@ use crate::validate::{self, SchemaValidator};
 use crate::view::{Node, OpView};
 use crate::{Exchange, MatchedOperation, MockOptions, Violation};
 
+/// Distinct requests remembered for counting repeats; past this the count starts over.
+const MAX_REMEMBERED: usize = 10_000;
+
 /// Headers the mock never copies from a description: the server sets them itself.
 const RESERVED_HEADERS: &[&str] = &[
     "content-type",
@@ -41,6 +44,8 @@ pub struct Mock {
     views: Vec<OnceLock<Arc<OpView>>>,
     validators: Mutex<HashMap<String, Option<Arc<SchemaValidator>>>>,
     bodies: Mutex<HashMap<BodyKey, Arc<Prepared>>>,
+    /// How often each request (method, path, query and body) was seen.
+    repeats: Mutex<HashMap<u64, usize>>,
     log: Mutex<VecDeque<Exchange>>,
 }
 
@@ -65,6 +70,7 @@ struct BodyKey {
 #[derive(Debug)]
 struct Prepared {
     content_type: String,
+    value: Value,
     bytes: Bytes,
     notes: Vec<String>,
 }
@@ -89,6 +95,7 @@ impl Mock {
             views,
             validators: Mutex::new(HashMap::new()),
             bodies: Mutex::new(HashMap::new()),
+            repeats: Mutex::new(HashMap::new()),
             log: Mutex::new(VecDeque::new()),
         }
     }
@@ -374,7 +381,11 @@ impl Mock {
                 offered.get(mi).copied().unwrap_or("")
             ));
         }
-        let prepared = self.prepare_body(op, &view, ri, mi, prefer.example.as_deref());
+        let turn = self.turn(&parts.method, &parts.uri, body);
+        let mut prepared = self.prepare_body(op, &view, ri, mi, prefer.example.as_deref());
+        if turn > 0 && prefer.example.is_none() {
+            prepared = self.advance(&view, ri, mi, prepared, turn);
+        }
         exchange.notes.extend(prepared.notes.iter().cloned());
         if let Ok(v) = HeaderValue::from_str(&prepared.content_type) {
             response.headers_mut().insert(http::header::CONTENT_TYPE, v);
@@ -478,12 +489,80 @@ impl Mock {
         let prepared = Arc::new(Prepared {
             bytes: Bytes::from(respond::encode(&value, &content_type)),
             content_type,
+            value,
             notes,
         });
         if let Ok(mut m) = self.bodies.lock() {
             m.insert(key, prepared.clone());
         }
         prepared
+    }
+
+    /// How many identical requests (method, path, query and body) came before this one.
+    fn turn(&self, method: &Method, uri: &http::Uri, body: &Bytes) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        method.as_str().hash(&mut h);
+        uri.path().hash(&mut h);
+        uri.query().hash(&mut h);
+        body.hash(&mut h);
+        let key = h.finish();
+        let Ok(mut seen) = self.repeats.lock() else {
+            return 0;
+        };
+        // A bound on the memory a client sending endless distinct requests can take.
+        if seen.len() >= MAX_REMEMBERED && !seen.contains_key(&key) {
+            seen.clear();
+        }
+        let n = seen.entry(key).or_insert(0);
+        let turn = *n;
+        *n += 1;
+        turn
+    }
+
+    /// The body of the `turn`-th repeat of a request: the first answer with every enumerated
+    /// value advanced `turn` places, when that still matches the schema.
+    fn advance(
+        &self,
+        view: &OpView,
+        ri: usize,
+        mi: usize,
+        first: Arc<Prepared>,
+        turn: usize,
+    ) -> Arc<Prepared> {
+        let Some(node) = view
+            .responses
+            .get(ri)
+            .and_then(|l| l.get(mi))
+            .and_then(Option::as_ref)
+        else {
+            return first;
+        };
+        let value = Synth::new(self.store.as_ref(), Direction::Response).advance(
+            &node.url,
+            &node.schema,
+            &first.value,
+            turn,
+        );
+        if value == first.value {
+            return first;
+        }
+        let Some(media) = view.op.responses.get(ri).and_then(|r| r.content.get(mi)) else {
+            return first;
+        };
+        let key = format!("{}:response:{}:{}", view.op.pointer, ri, media.media_type);
+        let valid = self
+            .validator(&key, node, Direction::Response)
+            .is_none_or(|c| c.is_valid(&value));
+        if !valid {
+            return first;
+        }
+        Arc::new(Prepared {
+            bytes: Bytes::from(respond::encode(&value, &first.content_type)),
+            content_type: first.content_type.clone(),
+            value,
+            notes: first.notes.clone(),
+        })
     }
 
     fn body_value(
@@ -519,28 +598,65 @@ impl Mock {
                     .iter()
                     .map(|(n, v)| (format!("example `{n}`"), v)),
             );
+        let valid = |v: &Value| match node {
+            None => true,
+            Some(n) => self
+                .validator(key, n, Direction::Response)
+                .is_none_or(|c| c.is_valid(v)),
+        };
+        let mut rejected = Vec::new();
         for (label, v) in documented {
-            let valid = match node {
-                None => true,
-                Some(n) => self
-                    .validator(key, n, Direction::Response)
-                    .is_none_or(|c| c.is_valid(v)),
-            };
-            if valid {
+            if valid(v) {
                 return v.clone();
             }
-            notes.push(format!(
-                "the documented {label} of {} does not match its schema; it was not used",
-                media.media_type
-            ));
+            rejected.push((label, v));
         }
-        match node {
+        let synthesized = match node {
             Some(n) => {
                 Synth::new(self.store.as_ref(), Direction::Response).value(&n.url, &n.schema)
             }
             None if arazzo_openapi::media::is_json(&media.media_type) => json!({}),
             None => Value::String(String::new()),
+        };
+        // An example that is incomplete (a required property left out) still says what its
+        // values look like: laid over the synthesized body, it is used if the result is valid.
+        for (label, v) in &rejected {
+            if v.is_object() {
+                let merged = overlay(&synthesized, v);
+                if valid(&merged) {
+                    notes.push(format!(
+                        "the documented {label} of {} does not match its schema; its values were laid over a synthesized body",
+                        media.media_type
+                    ));
+                    return merged;
+                }
+            }
         }
+        for (label, _) in rejected {
+            notes.push(format!(
+                "the documented {label} of {} does not match its schema; it was not used",
+                media.media_type
+            ));
+        }
+        synthesized
+    }
+}
+
+/// `top` laid over `base`: objects are merged key by key, anything else is `top`.
+fn overlay(base: &Value, top: &Value) -> Value {
+    match (base, top) {
+        (Value::Object(b), Value::Object(t)) => {
+            let mut out = b.clone();
+            for (k, v) in t {
+                let merged = match b.get(k) {
+                    Some(bv) => overlay(bv, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        _ => top.clone(),
     }
 }
 

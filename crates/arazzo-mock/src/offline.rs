@@ -55,8 +55,8 @@ impl Offline {
 }
 
 /// The inputs a workflow runs with offline: `given`, plus synthesized values
-/// for required inputs that are missing and for optional inputs that feed a
-/// path parameter (which cannot be left out). Returns the inputs and the
+/// for required inputs that are missing and for optional inputs the requests
+/// cannot leave out ([`WorkflowPlan::needed_inputs`](arazzo_engine::plan::WorkflowPlan::needed_inputs)). Returns the inputs and the
 /// names that were synthesized.
 pub fn inputs_for(
     plan: &Plan,
@@ -76,14 +76,42 @@ pub fn inputs_for(
         names = synthesized;
     }
     let declared = wf.inputs.properties();
-    for name in wf.path_inputs() {
-        if !inputs.contains_key(&name)
-            && declared.iter().any(|p| p.name == name)
-            && let Some(v) = crate::synthesize_input(&schema, root, &name)
+    for used in wf.needed_inputs() {
+        // `$inputs.customer.uri` names the input `customer` (or one called `customer.uri`).
+        let Some(name) = declared_prefix(&used, |n| declared.iter().any(|p| p.name == n)) else {
+            continue;
+        };
+        if !inputs.contains_key(name)
+            && let Some(v) = crate::synthesize_input(&schema, root, name)
         {
-            inputs.insert(name.clone(), v);
-            names.push(name);
+            inputs.insert(name.to_string(), v);
+            names.push(name.to_string());
         }
     }
     (inputs, names)
+}
+
+/// The longest prefix of `used` (cut at dots) that is a declared input.
+fn declared_prefix(used: &str, declared: impl Fn(&str) -> bool) -> Option<&str> {
+    let mut name = used;
+    loop {
+        if declared(name) {
+            return Some(name);
+        }
+        name = &name[..name.rfind('.')?];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declared_prefix;
+
+    #[test]
+    fn dotted_input_references_name_their_declared_prefix() {
+        let declared = |n: &str| n == "customer" || n == "a.b";
+        assert_eq!(declared_prefix("customer.uri", declared), Some("customer"));
+        assert_eq!(declared_prefix("customer", declared), Some("customer"));
+        assert_eq!(declared_prefix("a.b.c", declared), Some("a.b"));
+        assert_eq!(declared_prefix("other.x", declared), None);
+    }
 }

@@ -251,6 +251,86 @@ impl<'r> Synth<'r> {
         out
     }
 
+    /// `value` (a value of `schema`) with every enumerated value moved `turn` places along its
+    /// `enum` (wrapping, among the values of the same JSON type): the answer to the `turn`-th
+    /// repeat of a request, so that a polling loop waiting for `status == 'done'` sees the
+    /// state move on. Everything that is not enumerated stays as it is.
+    pub(crate) fn advance(
+        &mut self,
+        base: &Url,
+        schema: &Value,
+        value: &Value,
+        turn: usize,
+    ) -> Value {
+        self.advance_nodes(&[(base, schema)], value, turn, 0)
+    }
+
+    fn advance_nodes<'a>(
+        &mut self,
+        nodes: &[Node<'a>],
+        value: &Value,
+        turn: usize,
+        depth: usize,
+    ) -> Value
+    where
+        'r: 'a,
+    {
+        self.nodes += 1;
+        if depth > MAX_DEPTH || self.nodes > HARD_LIMIT {
+            return value.clone();
+        }
+        let mut flat = Flat::default();
+        for (i, n) in nodes.iter().enumerate() {
+            self.flatten(*n, &mut flat, i == 0, 0);
+        }
+        // The properties of every `oneOf`/`anyOf` branch: the value is one of them.
+        for g in flat.groups.clone() {
+            for b in g.branches {
+                self.flatten(b, &mut flat, false, 1);
+            }
+        }
+        if let Some(options) = flat.enums {
+            let kin: Vec<&Value> = options
+                .iter()
+                .filter(|o| !o.is_null() && same_kind(o, value))
+                .collect();
+            return match kin.iter().position(|o| *o == value) {
+                Some(at) => kin[(at + turn) % kin.len()].clone(),
+                None => value.clone(),
+            };
+        }
+        match value {
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    let nodes = flat
+                        .properties
+                        .iter()
+                        .find(|(n, _)| *n == k)
+                        .map(|(_, nodes)| nodes.clone())
+                        .unwrap_or_else(|| self.schemas_for_extra(&flat, k));
+                    let v = if nodes.is_empty() {
+                        v.clone()
+                    } else {
+                        self.advance_nodes(&nodes, v, turn, depth + 1)
+                    };
+                    out.insert(k.clone(), v);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) if !flat.items.is_empty() => {
+                let nodes = flat.items.clone();
+                Value::Array(
+                    items
+                        .iter()
+                        .map(|v| self.advance_nodes(&nodes, v, turn, depth + 1))
+                        .collect(),
+                )
+            }
+            _ => value.clone(),
+        }
+    }
+
     fn gen_nodes<'a>(&mut self, nodes: &[Node<'a>], ctx: &Ctx<'_>) -> Value
     where
         'r: 'a,
@@ -914,8 +994,17 @@ impl<'r> Synth<'r> {
             };
             out.insert((*name).to_string(), v);
         }
-        // An object whose schema is missing (a dangling `$ref`): an `id` is what workflows read.
-        if flat.dangling.is_some() && flat.properties.is_empty() && out.is_empty() {
+        // An object whose schema is missing (a dangling `$ref`) or says nothing about its
+        // members (`type: object`, `additionalProperties: true`): an `id` is what workflows
+        // read from such objects, and nothing forbids it.
+        let free_form = flat.properties.is_empty()
+            && flat.pattern_props.is_empty()
+            && flat.property_names.is_empty()
+            && !flat.additional_false
+            && flat.additional.iter().all(|(_, s)| {
+                matches!(s, Value::Bool(true)) || s.as_object().is_some_and(Map::is_empty)
+            });
+        if (flat.dangling.is_some() || free_form) && flat.properties.is_empty() && out.is_empty() {
             let id = by_name("id", ctx.variant).unwrap_or_else(|| "id".into());
             out.insert("id".into(), Value::String(id));
         }
@@ -1028,6 +1117,11 @@ impl<'r> Synth<'r> {
 }
 
 /// `""`, `[]` and `{}`: values that carry no information.
+/// Whether two values have the same JSON type (integers and other numbers alike).
+fn same_kind(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
 fn is_empty_placeholder(v: &Value) -> bool {
     match v {
         Value::String(s) => s.is_empty(),
@@ -1566,6 +1660,23 @@ mod tests {
             json!({"type": "object", "properties": {"owner": {"$ref": "#/components/schemas/UserId"}}}),
         );
         assert!(v["owner"].is_string());
+        // Free-form objects get an id; typed maps get an entry; closed objects stay empty.
+        let v = synth(
+            json!({}),
+            json!({"type": "object", "properties": {"results": {"type": "array",
+                "items": {"type": "object", "additionalProperties": true}}}}),
+        );
+        assert!(v["results"][0]["id"].is_string(), "{v}");
+        let v = synth(
+            json!({}),
+            json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+        );
+        assert_eq!(v, json!({"additionalProp1": 1}));
+        let v = synth(
+            json!({}),
+            json!({"type": "object", "additionalProperties": false}),
+        );
+        assert_eq!(v, json!({}));
     }
 
     #[test]

@@ -77,3 +77,13 @@ fn one_optional_input() {
     assert!(id.as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(synthesize_input(&schema, &root, "nope"), None);
 }
+
+#[test]
+fn an_optional_object_input_gets_its_optional_properties() {
+    // `{$inputs.env.AUTH_TOKEN}` in a template needs `env` with `AUTH_TOKEN` in it.
+    let schema = json!({"type": "object", "properties": {
+        "env": {"type": "object", "properties": {
+            "AUTH_TOKEN": {"type": "string", "format": "password"}}}}});
+    let env = synthesize_input(&schema, &json!({}), "env").unwrap();
+    assert!(env["AUTH_TOKEN"].is_string(), "{env}");
+}

@@ -330,3 +330,68 @@ async fn routing_negotiation_and_edges() {
     assert_eq!(server.log().last().unwrap().violations[0].path, "$.body");
     server.shutdown().await;
 }
+
+async fn start_jobs() -> MockServer {
+    let path = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/jobs.yaml"
+    ));
+    let url = file_url(&path).unwrap();
+    let (api, store, _) =
+        arazzo_openapi::load_description(&url, &DefaultFetcher::default(), Default::default())
+            .unwrap();
+    MockServer::start(api, Arc::new(store), MockOptions::default(), 0)
+        .await
+        .unwrap()
+}
+
+async fn get_json(url: url::Url) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn repeated_requests_advance_enumerated_values() {
+    let server = start_jobs().await;
+    let base = server.base_url();
+    let job = |id: &str| base.join(&format!("/jobs/{id}")).unwrap();
+    let first = get_json(job("1")).await;
+    let second = get_json(job("1")).await;
+    let third = get_json(job("1")).await;
+    let fourth = get_json(job("1")).await;
+    let statuses: Vec<&str> = [&first, &second, &third, &fourth]
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["queued", "running", "done", "queued"]);
+    // Nested enums advance too; values that are not enumerated do not change.
+    assert_eq!(first["steps"][0]["state"], "pending");
+    assert_eq!(second["steps"][0]["state"], "finished");
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(first["priority"], 1);
+    assert_eq!(second["priority"], 2);
+    // A different request starts from the first answer.
+    assert_eq!(get_json(job("2")).await["status"], "queued");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_incomplete_example_is_laid_over_a_synthesized_body() {
+    let server = start_jobs().await;
+    let body = get_json(server.base_url().join("/reminders/9").unwrap()).await;
+    assert_eq!(body["ok"], true, "{body}");
+    assert!(body["reminder"]["id"].is_string(), "{body}");
+    let log = server.log();
+    assert!(
+        log[0].notes.iter().any(|n| n.contains("laid over")),
+        "{:?}",
+        log[0].notes
+    );
+    server.shutdown().await;
+}
