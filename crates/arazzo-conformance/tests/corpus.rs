@@ -1,0 +1,221 @@
+//! The real-world corpus (`../shared/corpus`, 613 Arazzo documents): every
+//! document loads and validates as `conformance/corpus-findings.md` lists,
+//! and every workflow of every valid document runs offline against the
+//! built-in mock — at least 90% succeed, and each failure is listed there
+//! with its reason.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arazzo_engine::{CompileOptions, Engine, RunOptions, Status};
+use arazzo_openapi::DocCache;
+use arazzo_openapi::fetch::{DefaultFetcher, FetchError, Fetched, Fetcher};
+use url::Url;
+
+/// Reads local files and the corpus copies of the remote documents `URL_MAP.tsv` names,
+/// whichever document refers to them; never the network.
+struct CorpusFetcher {
+    remote: HashMap<String, PathBuf>,
+    files: DefaultFetcher,
+}
+
+impl Fetcher for CorpusFetcher {
+    fn fetch(&self, url: &Url, from: Option<&Url>) -> Result<Fetched, FetchError> {
+        match self.remote.get(url.as_str()) {
+            Some(path) => {
+                let local = Url::from_file_path(path).unwrap();
+                let mut fetched = self.files.fetch(&local, None)?;
+                fetched.url = url.clone();
+                Ok(fetched)
+            }
+            None => self.files.fetch(url, from),
+        }
+    }
+}
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if p.join("MANIFEST.tsv").exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not found", p.display());
+        None
+    }
+}
+
+fn tsv(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// Rows of the markdown table that follows `heading` in corpus-findings.md.
+fn findings(heading: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/corpus-findings.md"),
+    )
+    .unwrap_or_default();
+    let Some(start) = text.find(heading) else {
+        return Vec::new();
+    };
+    text[start..]
+        .lines()
+        .skip(1)
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corpus_validates_as_listed_and_runs_offline() {
+    let Some(root) = corpus() else { return };
+    let manifest = tsv(&root.join("MANIFEST.tsv"));
+    let mut url_map: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut remote = HashMap::new();
+    for r in tsv(&root.join("URL_MAP.tsv")) {
+        let local = root.join(&r[3]).canonicalize().unwrap();
+        if r[2].starts_with("https://") || r[2].starts_with("http://") {
+            remote.insert(r[2].clone(), local);
+        } else {
+            url_map
+                .entry(r[0].clone())
+                .or_default()
+                .insert(r[1].clone(), local.display().to_string());
+        }
+    }
+    let fetcher: Arc<dyn Fetcher> = Arc::new(CorpusFetcher {
+        remote,
+        files: DefaultFetcher {
+            allow_remote: false,
+            ..DefaultFetcher::default()
+        },
+    });
+    let cache = DocCache::new();
+    let mut errors: BTreeSet<(String, String, u32)> = BTreeSet::new();
+    let mut failures: BTreeSet<(String, String)> = BTreeSet::new();
+    let (mut docs, mut workflows, mut succeeded) = (0, 0, 0);
+    for row in manifest.iter().filter(|r| r[4] == "arazzo") {
+        docs += 1;
+        let path = root.join(&row[0]);
+        let opts = CompileOptions {
+            source_urls: url_map.get(&row[0]).cloned().unwrap_or_default(),
+            cache: Some(cache.clone()),
+            fetcher: Some(fetcher.clone()),
+            ..CompileOptions::default()
+        };
+        let compiled = match arazzo_engine::compile_location(&path.display().to_string(), &opts) {
+            Ok(c) => c,
+            Err(d) => panic!("{} did not load: {:?}", row[0], d),
+        };
+        let mut has_error = false;
+        for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {
+            has_error = true;
+            let line = d.position().map_or(0, |p| p.line);
+            errors.insert((row[0].clone(), d.code.as_str().to_string(), line));
+        }
+        let ids: Vec<String> = compiled
+            .plan
+            .root_workflows()
+            .map(|(_, w)| w.id.clone())
+            .collect();
+        workflows += ids.len();
+        if has_error {
+            for id in ids {
+                failures.insert((row[0].clone(), id));
+            }
+            continue;
+        }
+        let mut plan = compiled.plan;
+        let offline = arazzo_mock::offline::Offline::start(&mut plan, false, None)
+            .await
+            .unwrap();
+        let mut inputs = Vec::new();
+        for id in &ids {
+            let wi = plan.workflow_index(id).unwrap();
+            inputs.push(arazzo_mock::offline::inputs_for(&plan, wi, &serde_json::Map::new()).0);
+        }
+        let engine = Engine::new(plan).unwrap().with_options(RunOptions {
+            prefer_expected_status: true,
+            warn_missing_credentials: false,
+            max_retry_delay: std::time::Duration::from_millis(10),
+            ..RunOptions::default()
+        });
+        for (id, inputs) in ids.iter().zip(inputs) {
+            let outcome = engine
+                .run(id, serde_json::Value::Object(inputs))
+                .await
+                .unwrap();
+            if outcome.status == Status::Succeeded {
+                succeeded += 1;
+            } else {
+                failures.insert((row[0].clone(), id.clone()));
+                if std::env::var_os("CORPUS_DUMP").is_some() {
+                    eprintln!(
+                        "RUNFAIL\t{}\t{}\t{}",
+                        row[0],
+                        id,
+                        outcome.error.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        offline.shutdown().await;
+    }
+    if std::env::var_os("CORPUS_DUMP").is_some() {
+        for (doc, code, line) in &errors {
+            eprintln!("ERROR\t{doc}\t{code}\t{line}");
+        }
+    }
+    eprintln!(
+        "corpus: {docs} documents, {} with errors; {workflows} workflows, {succeeded} succeeded offline ({:.1}%)",
+        errors.iter().map(|e| &e.0).collect::<BTreeSet<_>>().len(),
+        100.0 * succeeded as f64 / workflows.max(1) as f64
+    );
+    // Every error is a listed, explained defect of its document; every listed one still occurs.
+    let listed: BTreeSet<(String, String, u32)> = findings("## Validation errors")
+        .into_iter()
+        .filter(|r| r.len() >= 3)
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].parse().unwrap_or(0)))
+        .collect();
+    let unlisted: Vec<_> = errors.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&errors).collect();
+    assert!(
+        unlisted.is_empty(),
+        "errors not in corpus-findings.md:\n{unlisted:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "listed in corpus-findings.md but no longer reported:\n{stale:#?}"
+    );
+    let listed_runs: BTreeSet<(String, String)> = findings("## Workflows that do not run offline")
+        .into_iter()
+        .filter(|r| r.len() >= 2)
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    let unlisted: Vec<_> = failures.difference(&listed_runs).collect();
+    let stale: Vec<_> = listed_runs.difference(&failures).collect();
+    assert!(
+        unlisted.is_empty(),
+        "offline failures not in corpus-findings.md:\n{unlisted:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "listed as failing offline but now succeed:\n{stale:#?}"
+    );
+    assert!(
+        succeeded * 10 >= workflows * 9,
+        "only {succeeded} of {workflows} workflows succeed offline"
+    );
+}
