@@ -224,15 +224,64 @@ async fn run_async(args: RunArgs) -> ExitCode {
     // Load and compile.
     let compiled = match arazzo_engine::compile_location(&args.file, &opts) {
         Ok(c) => c,
-        Err(diags) => return print_invalid(&diags, stderr_color),
+        Err(diags) => return print_invalid(&diags, stderr_color, &[]),
     };
-    let errors: Vec<&Diagnostic> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    if !errors.is_empty() {
-        return print_invalid(&compiled.diagnostics, stderr_color);
+    // Which workflows.
+    let selected: Vec<String> = if args.workflows.is_empty() {
+        compiled
+            .plan
+            .root_workflows()
+            .map(|(_, w)| w.id.clone())
+            .collect()
+    } else {
+        for w in &args.workflows {
+            if compiled.plan.workflow_index(w).is_none() {
+                if compiled.has_errors() {
+                    return print_invalid(&compiled.diagnostics, stderr_color, &[]);
+                }
+                let ids: Vec<String> = compiled
+                    .plan
+                    .root_workflows()
+                    .map(|(_, w)| w.id.clone())
+                    .collect();
+                let hint = arazzo_model::suggest::closest(w, ids.iter().map(String::as_str))
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_else(|| format!("; the workflows are: {}", ids.join(", ")));
+                return usage(format!("there is no workflow `{w}`{hint}"));
+            }
+        }
+        args.workflows.clone()
+    };
+    // Errors stop the run unless every one of them lies in a workflow that the
+    // named workflows do not reach (docs/semantics.md#errors-and-workflows).
+    if compiled.has_errors() {
+        let blocked = args.workflows.is_empty()
+            || selected
+                .iter()
+                .any(|w| !compiled.errors_blocking(w).is_empty());
+        if blocked {
+            let runnable: Vec<String> = compiled
+                .plan
+                .root_workflows()
+                .filter(|(_, w)| compiled.errors_blocking(&w.id).is_empty())
+                .map(|(_, w)| w.id.clone())
+                .collect();
+            return print_invalid(&compiled.diagnostics, stderr_color, &runnable);
+        }
+        let others = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+        if args.format == RunFormat::Pretty {
+            let _ = writeln!(
+                anstream::stderr(),
+                "{others} error{} in workflows that {} not run (run `arazzo-run validate {}` to see them)",
+                if others == 1 { "" } else { "s" },
+                if selected.len() == 1 {
+                    "this one does"
+                } else {
+                    "these do"
+                },
+                args.file
+            );
+        }
     }
     let mut plan = compiled.plan;
     let warnings: Vec<Diagnostic> = compiled
@@ -253,22 +302,6 @@ async fn run_async(args: RunArgs) -> ExitCode {
             args.file
         );
     }
-
-    // Which workflows.
-    let selected: Vec<String> = if args.workflows.is_empty() {
-        plan.root_workflows().map(|(_, w)| w.id.clone()).collect()
-    } else {
-        for w in &args.workflows {
-            if plan.workflow_index(w).is_none() {
-                let ids: Vec<String> = plan.root_workflows().map(|(_, w)| w.id.clone()).collect();
-                let hint = arazzo_model::suggest::closest(w, ids.iter().map(String::as_str))
-                    .map(|c| format!(" (did you mean `{c}`?)"))
-                    .unwrap_or_else(|| format!("; the workflows are: {}", ids.join(", ")));
-                return usage(format!("there is no workflow `{w}`{hint}"));
-            }
-        }
-        args.workflows.clone()
-    };
 
     // Mock servers.
     let violations: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
@@ -489,7 +522,9 @@ async fn run_async(args: RunArgs) -> ExitCode {
     exit::code(if ok { exit::SUCCESS } else { exit::FAILURE })
 }
 
-fn print_invalid(diags: &[Diagnostic], color: bool) -> ExitCode {
+/// Prints the diagnostics of a document that cannot run as asked; `runnable`
+/// names the workflows its errors do not reach, which `--workflow` can still run.
+fn print_invalid(diags: &[Diagnostic], color: bool, runnable: &[String]) -> ExitCode {
     let mut err = anstream::stderr();
     for d in diags {
         let _ = writeln!(err, "{}\n", d.render(color));
@@ -501,5 +536,17 @@ fn print_invalid(diags: &[Diagnostic], color: bool) -> ExitCode {
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" }
     );
+    if !runnable.is_empty() {
+        let _ = writeln!(
+            err,
+            "the errors do not reach {}: run {} with --workflow",
+            runnable
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if runnable.len() == 1 { "it" } else { "them" }
+        );
+    }
     exit::code(exit::INVALID)
 }

@@ -529,3 +529,33 @@ async fn list_graph_and_completions() {
     assert_eq!(comp.status.code(), Some(0));
     assert!(text(&comp.stdout).contains("arazzo-run"));
 }
+
+/// An error inside one workflow blocks it and its callers; a workflow it does
+/// not reach still runs when named with `--workflow`.
+#[tokio::test]
+async fn errors_block_only_the_workflows_they_reach() {
+    let doc = root()
+        .join("crates/arazzo-cli/tests/fixtures/partly-broken/wf.arazzo.yaml")
+        .display()
+        .to_string();
+    let all = run(&["run", &doc, "--mock"], &[]).await;
+    assert_eq!(all.status.code(), Some(2));
+    let err = text(&all.stderr);
+    assert!(err.contains("wf.arazzo.yaml:14:22"), "{err}");
+    assert!(err.contains("nothing was run"), "{err}");
+    assert!(
+        err.contains("the errors do not reach `good`: run it with --workflow"),
+        "{err}"
+    );
+
+    let good = run(&["run", &doc, "--mock", "--workflow", "good"], &[]).await;
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good.stderr));
+    assert!(text(&good.stdout).contains("good succeeded"));
+    assert!(text(&good.stderr).contains("1 error in workflows that this one does not run"));
+
+    for blocked in ["broken", "caller"] {
+        let o = run(&["run", &doc, "--mock", "--workflow", blocked], &[]).await;
+        assert_eq!(o.status.code(), Some(2), "{blocked}");
+        assert!(text(&o.stderr).contains("no operation `pong`"), "{blocked}");
+    }
+}

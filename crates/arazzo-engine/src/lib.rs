@@ -32,6 +32,7 @@ pub mod inputs;
 pub mod plan;
 pub mod report;
 pub mod run;
+mod scope;
 pub mod secrets;
 mod xml;
 

@@ -111,3 +111,61 @@ fn every_code_is_documented() {
         );
     }
 }
+
+/// Errors inside a workflow block it and whatever reaches it; errors outside
+/// every workflow block them all.
+#[test]
+fn errors_block_the_workflows_they_reach() {
+    let doc = |extra: &str| {
+        format!(
+            r#"arazzo: 1.0.1
+info: {{ title: t, version: "1" }}
+sourceDescriptions:
+  - {{ name: api, url: ./_api.openapi.yaml, type: openapi }}
+workflows:
+  - workflowId: good
+    steps:
+      - {{ stepId: a, workflowId: other }}
+  - workflowId: other
+    steps: [{{ stepId: b, operationId: api.nothingLikeThis }}]
+  - workflowId: alone
+    dependsOn: [alone2]
+    steps: [{{ stepId: c, workflowId: alone2 }}]
+  - workflowId: alone2
+    steps: [{{ stepId: d, workflowId: alone }}]
+{extra}"#
+        )
+    };
+    let compile = |text: String| {
+        let path = dir().join("scope.arazzo.yaml");
+        arazzo_engine::compile_bytes(
+            &path.display().to_string(),
+            url::Url::from_file_path(&path).unwrap(),
+            text.as_bytes(),
+            &CompileOptions::default(),
+        )
+        .unwrap()
+    };
+    let c = compile(doc(""));
+    assert!(c.has_errors());
+    for (id, blocked) in [
+        ("good", 1),
+        ("other", 1),
+        ("alone", 0),
+        ("alone2", 0),
+        ("nope", 1),
+    ] {
+        let errs = c.errors_blocking(id);
+        assert_eq!(errs.len(), blocked, "{id}: {errs:#?}");
+        assert!(
+            errs.iter().all(|d| d.code == Code::UnresolvedOperation),
+            "{id}"
+        );
+    }
+    let c = compile(doc(
+        "components:\n  parameters:\n    p: { name: p, in: nowhere, value: 1 }\n",
+    ));
+    for id in ["good", "other", "alone", "alone2"] {
+        assert!(c.errors_blocking(id).len() >= 2, "{id}");
+    }
+}
