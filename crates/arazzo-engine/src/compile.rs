@@ -347,6 +347,10 @@ impl<'a> Compiler<'a> {
             .filter_map(|c| self.criterion(d, c))
             .collect();
         let expected_status = success.iter().find_map(|c| expected_status(&c.condition));
+        let expectations = success
+            .iter()
+            .flat_map(|c| c.criterion.expectations())
+            .collect();
         let on_success = self.success_actions(d, wf, step);
         let on_failure = self.failure_actions(d, wf, step);
         let outputs = self.outputs(d, &step.outputs, &format!("{}/outputs", step.path));
@@ -368,6 +372,7 @@ impl<'a> Compiler<'a> {
             outputs,
             timeout_ms: step.timeout,
             expected_status,
+            expectations,
             path: step.path.clone(),
         }
     }

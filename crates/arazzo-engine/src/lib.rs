@@ -44,6 +44,9 @@ use arazzo_openapi::fetch::{DefaultFetcher, Fetcher, parse_location};
 use arazzo_openapi::{DocCache, LoadOptions, Sources};
 use url::Url;
 
+/// Expected response values, as passed to a mock server (re-exported so that
+/// a server needs only this crate).
+pub use arazzo_expr::expect;
 pub use auth::{Credential, Credentials};
 pub use compile::{Compiled, compile};
 pub use driver::{Clock, Engine, HttpOptions, Outcome, ReqwestTransport, TokioClock, Transport};

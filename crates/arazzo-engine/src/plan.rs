@@ -220,6 +220,10 @@ pub struct StepPlan {
     /// The status the success criteria ask for (`$statusCode == N`), used to
     /// ask a mock server for that response.
     pub expected_status: Option<u16>,
+    /// The values the success criteria plainly expect in the response
+    /// (`$response.body#/status == 'done'`), passed to a mock server so that it
+    /// answers with them where the description allows.
+    pub expectations: Vec<arazzo_expr::expect::Expected>,
     /// JSON pointer of the step in its document.
     pub path: String,
 }

@@ -40,7 +40,9 @@ pub struct RunOptions {
     pub run_timeout: Option<Duration>,
     /// The default per-request timeout (a step's `timeout` replaces it).
     pub request_timeout: Duration,
-    /// Ask mock servers for the status a step expects (`Prefer: code=N`).
+    /// Ask mock servers for the response a step expects: its status
+    /// (`Prefer: code=N`) and the values its success criteria name
+    /// (`Arazzo-Expect`, see `docs/mock.md#expected-values`).
     pub prefer_expected_status: bool,
     /// How many bytes of bodies events carry.
     pub max_logged_body: usize,
@@ -200,6 +202,10 @@ pub(crate) struct Done {
     pub(crate) outputs: Map<String, Value>,
     /// Which steps completed successfully (for step-level `dependsOn`).
     pub(crate) completed_steps: Vec<bool>,
+    /// Whether it ran only as a workflow step or retry preparation, with its
+    /// caller's inputs: a request to run it still runs it.
+    #[serde(default)]
+    pub(crate) called: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -385,11 +391,12 @@ impl Run {
                 continue;
             }
             let Some(frame) = self.st.frames.last() else {
-                // Start the next requested workflow, unless it already ran (as a dependency).
+                // Start the next requested workflow, unless it already ran (as a
+                // dependency, or requested twice); one only called by a step still runs.
                 let Some((wf, inputs)) = self.st.queue.pop_front() else {
                     return Command::Finished;
                 };
-                if self.st.abort.is_some() || self.st.done.contains_key(&wf) {
+                if self.st.abort.is_some() || self.st.done.get(&wf).is_some_and(|d| !d.called) {
                     continue;
                 }
                 self.push_frame(wf, inputs, Cont::Root, now_ms);
@@ -850,6 +857,15 @@ impl Run {
                 });
             }
         }
+        // Values the success criteria expect, for a mock server (docs/mock.md#expected-values).
+        let expected: Vec<arazzo_expr::expect::Expectation> = if self.opts.prefer_expected_status {
+            step.expectations
+                .iter()
+                .filter_map(|e| e.resolve(&ctx))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let built =
             build_request(&opp.op, &base, &params, body.as_ref()).map_err(|e| e.to_string())?;
         let mut sent = built.sent.clone();
@@ -868,6 +884,12 @@ impl Run {
             && let Some(code) = step.expected_status
         {
             req.set_header("Prefer", format!("code={code}"));
+        }
+        if !expected.is_empty() {
+            req.set_header(
+                arazzo_expr::expect::HEADER,
+                arazzo_expr::expect::encode(&expected),
+            );
         }
         if let Some(f) = self.frame() {
             f.exchange = Some(Exchange {
@@ -1719,6 +1741,7 @@ impl Run {
                 inputs: frame.inputs.clone(),
                 outputs: outputs.clone(),
                 completed_steps: frame.step_outputs.iter().map(Option::is_some).collect(),
+                called: matches!(frame.cont, Cont::Call | Cont::RetryVia { .. }),
             },
         );
         match frame.cont {

@@ -34,6 +34,7 @@ mod context;
 mod criterion;
 mod ecma_regex;
 mod error;
+pub mod expect;
 mod expression;
 mod json_context;
 mod jsonpath;

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 mod conforms;
+mod expect;
 mod mock;
 mod multipart;
 pub mod offline;

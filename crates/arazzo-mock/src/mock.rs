@@ -8,7 +8,10 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
+use arazzo_engine::expect::{Expectation, Place};
+
 use crate::conforms::conforms;
+use crate::expect;
 use crate::refs::Refs;
 use crate::request::{self, Check, Incoming, MAX_VIOLATIONS};
 use crate::respond::{self, Prefer};
@@ -345,6 +348,26 @@ impl Mock {
         };
         exchange.response = Some(spec.status.clone());
         self.add_headers(&view, ri, response.headers_mut(), &mut exchange.notes);
+        let expected: Vec<Expectation> = parts
+            .headers
+            .get_all(arazzo_engine::expect::HEADER)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(arazzo_engine::expect::decode)
+            .collect();
+        for e in &expected {
+            if let Place::Header(name) = &e.place
+                && !name.eq_ignore_ascii_case("content-type")
+                && let Ok(n) = HeaderName::from_bytes(name.as_bytes())
+                && let Ok(v) = HeaderValue::from_str(&expect::header_text(&e.value))
+            {
+                response.headers_mut().insert(n, v);
+                exchange.notes.push(format!(
+                    "header {name} set to {} as the workflow expects",
+                    e.value
+                ));
+            }
+        }
         let no_body = head
             || parts.method == Method::HEAD
             || matches!(choice.status, 204 | 304)
@@ -386,8 +409,29 @@ impl Mock {
         if turn > 0 && prefer.example.is_none() {
             prepared = self.advance(&view, ri, mi, prepared, turn);
         }
+        if expected
+            .iter()
+            .any(|e| !matches!(e.place, Place::Header(_)))
+        {
+            prepared = self.meet(&view, ri, mi, prepared, &expected);
+        }
         exchange.notes.extend(prepared.notes.iter().cloned());
-        if let Ok(v) = HeaderValue::from_str(&prepared.content_type) {
+        // An expected Content-Type of the same media type (parameters such as `charset`
+        // aside) is sent as written; another media type would misdescribe the body.
+        let content_type = expected
+            .iter()
+            .find_map(|e| match (&e.place, &e.value) {
+                (Place::Header(n), Value::String(v))
+                    if n.eq_ignore_ascii_case("content-type")
+                        && arazzo_openapi::media::essence(v)
+                            == arazzo_openapi::media::essence(&prepared.content_type) =>
+                {
+                    Some(v.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| prepared.content_type.clone());
+        if let Ok(v) = HeaderValue::from_str(&content_type) {
             response.headers_mut().insert(http::header::CONTENT_TYPE, v);
         }
         *response.body_mut() = prepared.bytes.clone();
@@ -562,6 +606,74 @@ impl Mock {
             content_type: first.content_type.clone(),
             value,
             notes: first.notes.clone(),
+        })
+    }
+
+    /// The body with each value the workflow expects set in it, one by one, each kept
+    /// only if the body still matches the response schema.
+    fn meet(
+        &self,
+        view: &OpView,
+        ri: usize,
+        mi: usize,
+        first: Arc<Prepared>,
+        expected: &[Expectation],
+    ) -> Arc<Prepared> {
+        let node = view
+            .responses
+            .get(ri)
+            .and_then(|l| l.get(mi))
+            .and_then(Option::as_ref);
+        let validator = match (
+            view.op.responses.get(ri).and_then(|r| r.content.get(mi)),
+            node,
+        ) {
+            (Some(media), Some(node)) => self.validator(
+                &format!("{}:response:{}:{}", view.op.pointer, ri, media.media_type),
+                node,
+                Direction::Response,
+            ),
+            _ => None,
+        };
+        let mut value = first.value.clone();
+        let mut notes = first.notes.clone();
+        for e in expected {
+            let at = match &e.place {
+                Place::Header(_) => continue,
+                Place::Body(t) => pointer_text(t),
+                Place::Filter { pointer, member } => {
+                    format!(
+                        "{} (filtered on {})",
+                        pointer_text(pointer),
+                        pointer_text(member)
+                    )
+                }
+            };
+            let mut candidate = value.clone();
+            if !expect::set(&mut candidate, e) {
+                notes.push(format!(
+                    "the workflow expects {} at {at}, which the response body has no place for",
+                    e.value
+                ));
+                continue;
+            }
+            if validator.as_ref().is_some_and(|v| !v.is_valid(&candidate)) {
+                notes.push(format!(
+                    "the workflow expects {} at {at}, which the response schema does not allow; it was not set",
+                    e.value
+                ));
+                continue;
+            }
+            value = candidate;
+        }
+        if value == first.value && notes.len() == first.notes.len() {
+            return first;
+        }
+        Arc::new(Prepared {
+            bytes: Bytes::from(respond::encode(&value, &first.content_type)),
+            content_type: first.content_type.clone(),
+            value,
+            notes,
         })
     }
 
@@ -754,4 +866,15 @@ fn base_paths(api: &OpenApi) -> Vec<String> {
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.len()));
     out
+}
+
+/// Tokens as a JSON pointer, for notes.
+fn pointer_text(tokens: &[String]) -> String {
+    if tokens.is_empty() {
+        return "the whole body".to_string();
+    }
+    tokens
+        .iter()
+        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }

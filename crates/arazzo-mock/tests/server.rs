@@ -395,3 +395,52 @@ async fn an_incomplete_example_is_laid_over_a_synthesized_body() {
     );
     server.shutdown().await;
 }
+
+/// `Arazzo-Expect` values are answered where the schema allows them, and noted where not.
+#[tokio::test]
+async fn expected_values_are_answered_where_the_schema_allows() {
+    let server = start_jobs().await;
+    let url = server.base_url().join("/jobs/7").unwrap();
+    let expect = r#"[{"body": "/status", "value": "done"},
+        {"body": "/priority", "value": 9},
+        {"body": "/steps", "member": "/state", "value": "finished"},
+        {"header": "X-Powered-By", "value": "Express"},
+        {"header": "Content-Type", "value": "application/json; charset=utf-8"}]"#;
+    let response = reqwest::Client::new()
+        .get(url)
+        .header("arazzo-expect", expect.replace('\n', ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-powered-by"], "Express");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "done", "{body}");
+    assert_eq!(body["steps"][0]["state"], "finished", "{body}");
+    assert_eq!(body["priority"], 1, "the enum does not allow 9: {body}");
+    let notes = &server.log()[0].notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("9 at /priority") && n.contains("does not allow")),
+        "{notes:?}"
+    );
+    // Another media type than the body's is not claimed.
+    let other = reqwest::Client::new()
+        .get(server.base_url().join("/jobs/9").unwrap())
+        .header(
+            "arazzo-expect",
+            r#"[{"header": "content-type", "value": "text/html"}]"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.headers()["content-type"], "application/json");
+    // Without the header a request gets the plain answer.
+    let plain = get_json(server.base_url().join("/jobs/8").unwrap()).await;
+    assert_eq!(plain["steps"][0]["state"], "pending", "{plain}");
+    server.shutdown().await;
+}
