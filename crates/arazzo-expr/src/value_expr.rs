@@ -262,7 +262,9 @@ fn eval_node(
         ValueExpr::Literal(x) => Ok(Some(x.clone())),
         ValueExpr::Expression(e) => match e.evaluate(ctx) {
             Ok(x) => Ok(Some(x)),
-            Err(err) if err.is_absent() => Ok(None),
+            // `$steps.s.outputs.a.b` with no output `a.b`: output `a`, property `b`
+            // (docs/semantics.md#property-access-and-dotted-names).
+            Err(err) if err.is_absent() => Ok(dotted(e, ctx)),
             Err(err) => Err(located(err, path)),
         },
         ValueExpr::Template(t) => t.evaluate(ctx).map(Some).map_err(|e| {
@@ -309,4 +311,17 @@ fn eval_node(
             Ok(Some(Value::Object(out)))
         }
     }
+}
+
+/// A dotted name read as a shorter name and property accesses, when the whole
+/// name is absent.
+fn dotted(e: &crate::Expression, ctx: &dyn Context) -> Option<Value> {
+    if !e.dotted_name().is_some_and(|n| n.contains('.')) {
+        return None;
+    }
+    let op = crate::condition::Operand {
+        expression: e.clone(),
+        accessors: Vec::new(),
+    };
+    op.resolve(ctx).ok().map(std::borrow::Cow::into_owned)
 }
