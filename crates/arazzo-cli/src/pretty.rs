@@ -74,6 +74,12 @@ impl Pretty {
         self.println(&line);
     }
 
+    /// Prints a note: context that explains a result without being a problem.
+    pub fn note(&mut self, message: &str) {
+        let line = format!("{}  {} {message}", self.indent(), self.paint(DIM, "note:"));
+        self.println(&line);
+    }
+
     /// Renders one event.
     pub fn event(&mut self, e: &Event) {
         match e {

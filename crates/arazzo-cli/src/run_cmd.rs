@@ -304,7 +304,8 @@ async fn run_async(args: RunArgs) -> ExitCode {
     }
 
     // Mock servers.
-    let violations: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    // What the mock said of each exchange: violations (true) and notes (false).
+    let violations: Arc<Mutex<Vec<(bool, String)>>> = Arc::new(Mutex::new(Vec::new()));
     let mut offline = None;
     if args.mock {
         let sink = violations.clone();
@@ -312,7 +313,10 @@ async fn run_async(args: RunArgs) -> ExitCode {
             Arc::new(move |x: &arazzo_mock::Exchange| {
                 if let Ok(mut v) = sink.lock() {
                     for violation in &x.violations {
-                        v.push(format!("{} {}: {violation}", x.method, x.path));
+                        v.push((true, format!("{} {}: {violation}", x.method, x.path)));
+                    }
+                    for note in &x.notes {
+                        v.push((false, format!("{} {}: {note}", x.method, x.path)));
                     }
                 }
             });
@@ -443,11 +447,19 @@ async fn run_async(args: RunArgs) -> ExitCode {
                     ..
                 } = &e
             {
-                let drained: Vec<String> = violations
+                let drained: Vec<(bool, String)> = violations
                     .lock()
                     .map(|mut v| std::mem::take(&mut *v))
                     .unwrap_or_default();
-                for v in drained {
+                for (violation, v) in drained {
+                    // Notes (an example skipped, an expected value the schema forbids)
+                    // explain the mock's answer: shown with -v, not warnings.
+                    if !violation {
+                        if pretty && args.verbose > 0 {
+                            view.note(&format!("mock: step `{step_id}`: {v}"));
+                        }
+                        continue;
+                    }
                     let msg = format!(
                         "mock: step `{step_id}`: request does not match the description: {v}"
                     );

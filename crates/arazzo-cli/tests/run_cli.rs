@@ -548,9 +548,15 @@ async fn errors_block_only_the_workflows_they_reach() {
         "{err}"
     );
 
-    let good = run(&["run", &doc, "--mock", "--workflow", "good"], &[]).await;
+    let good = run(&["run", &doc, "--mock", "--workflow", "good", "-v"], &[]).await;
     assert_eq!(good.status.code(), Some(0), "{}", text(&good.stderr));
-    assert!(text(&good.stdout).contains("good succeeded"));
+    let out = text(&good.stdout);
+    assert!(out.contains("good succeeded"), "{out}");
+    // With -v the mock's notes explain its answer.
+    assert!(
+        out.contains("note: mock: step `p`: GET /ping: the documented example of application/json does not match its schema"),
+        "{out}"
+    );
     assert!(text(&good.stderr).contains("1 error in workflows that this one does not run"));
 
     for blocked in ["broken", "caller"] {

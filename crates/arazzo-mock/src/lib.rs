@@ -141,7 +141,7 @@ pub struct Exchange {
 }
 
 impl std::fmt::Display for Exchange {
-    /// `GET /pets/42 → 200 (getPet) [1 violation: $.query.limit: …]`
+    /// `GET /pets/42 → 200 (getPet) [1 violation: $.query.limit: …] (note: …)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.method, self.path)?;
         if let Some(q) = &self.query {
@@ -161,6 +161,9 @@ impl std::fmt::Display for Exchange {
                 if n == 1 { "" } else { "s" },
                 list.join("; ")
             )?;
+        }
+        for note in &self.notes {
+            write!(f, " (note: {note})")?;
         }
         Ok(())
     }
