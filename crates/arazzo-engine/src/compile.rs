@@ -269,6 +269,21 @@ impl<'a> Compiler<'a> {
                 .at(self.at(d, &format!("{}/inputs", wf.path))),
             );
         }
+        if let Some(ty) = inputs_type(wf.inputs.as_ref(), components)
+            && ty != "object"
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::InputsNotObject,
+                    format!(
+                        "the inputs of workflow `{}` are declared as `{ty}`, but inputs are an object of named values: no run can pass its input check",
+                        wf.workflow_id
+                    ),
+                )
+                .at(self.at(d, &format!("{}/inputs", wf.path)))
+                .hint("declare `type: object` with the inputs as `properties`"),
+            );
+        }
         let depends_on = wf
             .depends_on
             .iter()
@@ -1598,6 +1613,20 @@ fn expected_status(condition: &str) -> Option<u16> {
         return None;
     };
     n.parse().ok()
+}
+
+/// The single `type` an inputs schema declares (following one `$ref` into
+/// `components.inputs`); `None` when it declares none or several.
+fn inputs_type<'v>(schema: Option<&'v Value>, components: Option<&'v Value>) -> Option<&'v str> {
+    let mut schema = schema?;
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/inputs/"))
+    {
+        schema = components?.get("inputs")?.get(name)?;
+    }
+    schema.get("type")?.as_str()
 }
 
 /// The operation's own server, when it declares one different from the description's.

@@ -118,6 +118,9 @@ codes! {
     ActionTarget = "action-target",
     /// A field that has no effect where it is written (e.g. `retryLimit` on a goto).
     IneffectiveField = "ineffective-field",
+    /// A workflow `inputs` schema that no object can satisfy (`type: string`):
+    /// inputs are an object of named values, so every run fails its input check.
+    InputsNotObject = "inputs-not-object",
     /// Two workflows with the same workflowId.
     DuplicateWorkflowId = "duplicate-workflow-id",
     /// Two steps of a workflow with the same stepId.
