@@ -22,14 +22,20 @@ async fn every_published_pipedream_workflow_runs_on_the_mock() {
     let mut failures = Vec::new();
     for f in &files {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arazzo-run"))
-            .args(["run", &f.display().to_string(), "--mock", "--format", "json"])
+            .args([
+                "run",
+                &f.display().to_string(),
+                "--mock",
+                "--format",
+                "json",
+            ])
             .output()
             .await
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         let workflows = report["workflows"].as_array().cloned().unwrap_or_default();
-        let all_succeeded = !workflows.is_empty()
-            && workflows.iter().all(|w| w["status"] == "succeeded");
+        let all_succeeded =
+            !workflows.is_empty() && workflows.iter().all(|w| w["status"] == "succeeded");
         if out.status.code() != Some(0) || !all_succeeded {
             failures.push(format!(
                 "{}: exit {:?}\n{}",
