@@ -76,7 +76,9 @@ pub fn inputs_for(
         names = synthesized;
     }
     let declared = wf.inputs.properties();
-    for used in wf.needed_inputs() {
+    let needed = wf.needed_inputs();
+    let mut decided: Vec<&str> = Vec::new();
+    for used in &needed {
         // `$inputs.customer.uri` names the input `customer` (or one called `customer.uri`).
         let Some(name) = declared_prefix(&used, |n| declared.iter().any(|p| p.name == n)) else {
             continue;
@@ -87,8 +89,41 @@ pub fn inputs_for(
             inputs.insert(name.to_string(), v);
             names.push(name.to_string());
         }
+        // `$inputs.customer.uri` where the synthesized `customer` took a `oneOf`
+        // branch without `uri`: take the branch that has it. The first use (in
+        // step order) decides; a later step may well be the other branch's.
+        let member = used.get(name.len() + 1..).and_then(|m| m.split('.').next());
+        if let Some(member) = member
+            && names.iter().any(|n| n == name)
+            && !decided.contains(&name)
+            && inputs.get(name).is_some_and(|v| v.get(member).is_none())
+            && let Some(narrowed) = with_branch(&schema, name, member)
+            && let Some(v) = crate::synthesize_input(&narrowed, root, name)
+            && v.get(member).is_some()
+        {
+            inputs.insert(name.to_string(), v);
+        }
+        if member.is_some() {
+            decided.push(name);
+        }
     }
     (inputs, names)
+}
+
+/// The inputs schema with input `name`'s `oneOf`/`anyOf` replaced by its first
+/// branch that declares property `member`.
+fn with_branch(schema: &Value, name: &str, member: &str) -> Option<Value> {
+    let property = schema.get("properties")?.get(name)?;
+    let branches = property
+        .get("oneOf")
+        .or_else(|| property.get("anyOf"))?
+        .as_array()?;
+    let branch = branches
+        .iter()
+        .find(|b| b.get("properties").and_then(|p| p.get(member)).is_some())?;
+    let mut narrowed = schema.clone();
+    *narrowed.get_mut("properties")?.get_mut(name)? = branch.clone();
+    Some(narrowed)
 }
 
 /// The longest prefix of `used` (cut at dots) that is a declared input.
@@ -104,7 +139,25 @@ fn declared_prefix(used: &str, declared: impl Fn(&str) -> bool) -> Option<&str> 
 
 #[cfg(test)]
 mod tests {
-    use super::declared_prefix;
+    use super::{declared_prefix, with_branch};
+    use serde_json::json;
+
+    #[test]
+    fn a_member_picks_the_branch_that_declares_it() {
+        let schema = json!({"type": "object", "properties": {"customer": {"oneOf": [
+            {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+            {"type": "object", "required": ["uri"], "properties": {"uri": {"type": "string"}}}
+        ]}}});
+        let narrowed = with_branch(&schema, "customer", "uri").unwrap();
+        assert_eq!(
+            narrowed["properties"]["customer"]["required"],
+            json!(["uri"])
+        );
+        assert!(with_branch(&schema, "customer", "nothing").is_none());
+        assert!(with_branch(&schema, "absent", "uri").is_none());
+        let v = crate::synthesize_input(&narrowed, &json!({}), "customer").unwrap();
+        assert!(v["uri"].is_string(), "{v}");
+    }
 
     #[test]
     fn dotted_input_references_name_their_declared_prefix() {
