@@ -1,15 +1,74 @@
 //! The Arazzo executor: compile documents into plans, run them.
 //!
-//! ```no_run
-//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use arazzo_engine::{CompileOptions, Engine};
-//! use serde_json::json;
+//! Compile a document, then run one of its workflows. This example serves
+//! the API itself on loopback (one canned response) so that it runs as a test:
 //!
-//! let compiled = arazzo_engine::compile_location("pets.arazzo.yaml", &CompileOptions::default())
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use arazzo_engine::{CompileOptions, Engine, Status};
+//! use serde_json::json;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! // The API: answers every request with one pet.
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let server = format!("http://{}", listener.local_addr()?);
+//! tokio::spawn(async move {
+//!     while let Ok((mut socket, _)) = listener.accept().await {
+//!         let mut request = [0u8; 4096];
+//!         let _ = socket.read(&mut request).await;
+//!         let body = r#"{"id": 42, "name": "Rex", "status": "available"}"#;
+//!         let head = format!(
+//!             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+//!             body.len()
+//!         );
+//!         let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+//!     }
+//! });
+//!
+//! // The documents, as files (a source description is found by its URL).
+//! let dir = std::env::temp_dir().join(format!("arazzo-engine-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! std::fs::write(dir.join("pets.openapi.yaml"), r#"
+//! openapi: 3.1.0
+//! info: {title: Pets, version: "1"}
+//! servers: [{url: "https://pets.example.com"}]
+//! paths:
+//!   /pets/{petId}:
+//!     get:
+//!       operationId: getPet
+//!       parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+//!       responses: {"200": {description: a pet}}
+//! "#)?;
+//! std::fs::write(dir.join("pets.arazzo.yaml"), r#"
+//! arazzo: 1.0.1
+//! info: {title: Pets, version: "1"}
+//! sourceDescriptions: [{name: pets, url: ./pets.openapi.yaml, type: openapi}]
+//! workflows:
+//!   - workflowId: check-pet
+//!     inputs: {type: object, properties: {petId: {type: integer}}, required: [petId]}
+//!     steps:
+//!       - stepId: get
+//!         operationId: getPet
+//!         parameters: [{name: petId, in: path, value: $inputs.petId}]
+//!         successCriteria: [{condition: $statusCode == 200}]
+//!         outputs: {status: $response.body#/status}
+//!     outputs: {status: $steps.get.outputs.status}
+//! "#)?;
+//!
+//! // Compile (every expression parsed, every operation resolved), pointing the
+//! // `pets` source at the local server, then run.
+//! let mut options = CompileOptions::default();
+//! options.servers.insert("pets".into(), server.parse()?);
+//! let location = dir.join("pets.arazzo.yaml").display().to_string();
+//! let compiled = arazzo_engine::compile_location(&location, &options)
 //!     .map_err(|d| format!("{} problems", d.len()))?;
+//! assert!(!compiled.has_errors());
 //! let engine = Engine::new(compiled.plan)?;
-//! let outcome = engine.run("adopt-a-pet", json!({"petId": 42})).await?;
-//! println!("{:?}: {:?}", outcome.status, outcome.outputs);
+//! let outcome = engine.run("check-pet", json!({"petId": 42})).await?;
+//! assert_eq!(outcome.status, Status::Succeeded);
+//! assert_eq!(outcome.outputs["status"], "available");
+//! # std::fs::remove_dir_all(&dir)?;
 //! # Ok(()) }
 //! ```
 //!
