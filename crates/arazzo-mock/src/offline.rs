@@ -80,7 +80,7 @@ pub fn inputs_for(
     let mut decided: Vec<&str> = Vec::new();
     for used in &needed {
         // `$inputs.customer.uri` names the input `customer` (or one called `customer.uri`).
-        let Some(name) = declared_prefix(&used, |n| declared.iter().any(|p| p.name == n)) else {
+        let Some(name) = declared_prefix(used, |n| declared.iter().any(|p| p.name == n)) else {
             continue;
         };
         if !inputs.contains_key(name)
@@ -139,6 +139,7 @@ fn declared_prefix(used: &str, declared: impl Fn(&str) -> bool) -> Option<&str> 
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::{declared_prefix, with_branch};
     use serde_json::json;
 
