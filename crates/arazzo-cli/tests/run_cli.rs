@@ -565,3 +565,43 @@ async fn errors_block_only_the_workflows_they_reach() {
         assert!(text(&o.stderr).contains("no operation `pong`"), "{blocked}");
     }
 }
+
+/// `--server flows.api=URL` reaches source `api` of the Arazzo document that
+/// root source `flows` names.
+#[tokio::test]
+async fn server_overrides_reach_nested_arazzo_sources() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let doc = root()
+        .join("crates/arazzo-cli/tests/fixtures/nested/main.arazzo.yaml")
+        .display()
+        .to_string();
+    let ok = run(&["run", &doc, "--server", &format!("flows.api={url}")], &[]).await;
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(
+        text(&ok.stdout).contains("main succeeded"),
+        "{}",
+        text(&ok.stdout)
+    );
+    let bad = run(
+        &["run", &doc, "--server", &format!("flows.nope={url}")],
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("flows.nope"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

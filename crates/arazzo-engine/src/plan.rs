@@ -48,13 +48,30 @@ impl Plan {
     }
 
     /// Points the API reached through a root source description at another
-    /// server (tests, mocks, staging). Returns false if no such source exists.
+    /// server (tests, mocks, staging). `source` is a root source name, or a
+    /// dotted path through `arazzo` sources (`flows.petstore`: source
+    /// `petstore` of the document that root source `flows` names; source
+    /// names cannot contain dots). Returns false if no such source exists.
     pub fn set_server(&mut self, source: &str, url: Url) -> bool {
-        let Some(api) = self.docs.first().and_then(|d| d.apis.get(source)).copied() else {
+        let Some(api) = self.api_by_path(source) else {
             return false;
         };
         self.set_api_server(api, url);
         true
+    }
+
+    /// The API a (dotted) source path reaches; see [`Plan::set_server`].
+    fn api_by_path(&self, path: &str) -> Option<usize> {
+        let mut doc = self.docs.first()?;
+        let mut names = path.split('.').peekable();
+        while let Some(name) = names.next() {
+            if names.peek().is_none() {
+                return doc.apis.get(name).copied();
+            }
+            let (url, _) = doc.source_urls.get(name)?;
+            doc = self.docs.iter().find(|d| d.url.as_str() == url)?;
+        }
+        None
     }
 
     /// Points API `api` (an index into [`Plan::apis`]) at another server.
