@@ -221,17 +221,46 @@ impl<'a> Compiler<'a> {
             WorkflowRef::Local(id) => self.wf_index.get(&(d, id.to_string())).copied(),
             WorkflowRef::External { source, workflow } => {
                 match self.sources.arazzo.get(d)?.sources.get(source)? {
-                    SourceTarget::Arazzo(d2) => {
-                        self.wf_index.get(&(*d2, workflow.to_string())).copied()
-                    }
+                    SourceTarget::Arazzo(d2) => self
+                        .wf_index
+                        .get(&(*d2, workflow.to_string()))
+                        .or_else(|| {
+                            // Respect's `$sourceDescriptions.<name>.workflows.<id>`.
+                            let id = workflow.strip_prefix("workflows.")?;
+                            self.wf_index.get(&(*d2, id.to_string()))
+                        })
+                        .copied(),
                     _ => None,
                 }
             }
         }
     }
 
+    /// The id of workflow `i` of the plan being built.
+    fn plan_workflow_id(&self, i: usize) -> Option<&str> {
+        self.wf_index
+            .iter()
+            .find(|(_, v)| **v == i)
+            .map(|((_, id), _)| id.as_str())
+    }
+
     fn workflow_ref(&mut self, d: usize, written: &str, pointer: &str) -> Option<usize> {
         let found = self.resolve_workflow(d, written);
+        if let Some(i) = found
+            && let WorkflowRef::External { source, workflow } = parse_workflow_ref(written)
+            && let Some(id) = workflow.strip_prefix("workflows.")
+            && self.plan_workflow_id(i) == Some(id)
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::UnknownWorkflow,
+                    format!(
+                        "`{written}` is Redocly Respect's form, not standard Arazzo; write `$sourceDescriptions.{source}.{id}`"
+                    ),
+                )
+                .at(self.at(d, pointer)),
+            );
+        }
         if found.is_none()
             && let WorkflowRef::External { source, workflow } = parse_workflow_ref(written)
             && matches!(
