@@ -216,12 +216,7 @@ impl ArazzoRun {
             Err(_) => (Vec::new(), false),
         };
         if nested {
-            let copy = rewrite::copy_case(&lc.dir, scratch.path())?;
-            rewrite::point_descriptions_at(&copy, server_url)?;
-            let rel = doc
-                .strip_prefix(&lc.dir)
-                .map_err(|e| e.to_string())?
-                .to_path_buf();
+            let (copy, rel) = rewrite::rewritten_case(lc, scratch.path(), server_url)?;
             doc = copy.join(rel);
             dir = copy;
         }

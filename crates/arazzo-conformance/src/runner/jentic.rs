@@ -126,16 +126,13 @@ impl Jentic {
     ) -> Result<Observed, String> {
         let case = &lc.case;
         let scratch = Scratch::new(&lc.name).map_err(|e| e.to_string())?;
-        let copy = rewrite::copy_case(&lc.dir, scratch.path())?;
-        rewrite::point_descriptions_at(&copy, server_url)?;
-        let doc = lc.document()?;
-        let rel = doc.strip_prefix(&lc.dir).map_err(|e| e.to_string())?;
+        let (copy, rel) = rewrite::rewritten_case(lc, scratch.path(), server_url)?;
         let spec = scratch.path().join("spec.json");
         let out = scratch.path().join("result.json");
         super::write_json(
             &spec,
             &json!({
-                "document": copy.join(rel),
+                "document": copy.join(&rel),
                 "workflows": requested_workflows(lc),
                 "inputs": Value::Object(case.inputs.clone()),
                 "credentials": case.credentials,

@@ -118,14 +118,11 @@ impl Respect {
     ) -> Result<Observed, String> {
         let case = &lc.case;
         let scratch = Scratch::new(&lc.name).map_err(|e| e.to_string())?;
-        let copy = rewrite::copy_case(&lc.dir, scratch.path())?;
-        rewrite::point_descriptions_at(&copy, server_url)?;
-        let doc = lc.document()?;
-        let rel = doc.strip_prefix(&lc.dir).map_err(|e| e.to_string())?;
+        let (copy, rel) = rewrite::rewritten_case(lc, scratch.path(), server_url)?;
         let requested = requested_workflows(lc);
         let out = scratch.path().join("respect.json");
         let mut cmd = self.command();
-        cmd.current_dir(&copy).arg("respect").arg(rel);
+        cmd.current_dir(&copy).arg("respect").arg(&rel);
         for w in &requested {
             cmd.args(["--workflow", w]);
         }

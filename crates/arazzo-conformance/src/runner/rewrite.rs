@@ -15,6 +15,23 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use url::Url;
 
+/// A copy of the case in `scratch` with every OpenAPI description pointed at
+/// `server_url`: the copy's directory and the case document's path inside it.
+pub fn rewritten_case(
+    lc: &crate::LoadedCase,
+    scratch: &Path,
+    server_url: &str,
+) -> Result<(PathBuf, PathBuf), String> {
+    let copy = copy_case(&lc.dir, scratch)?;
+    point_descriptions_at(&copy, server_url)?;
+    let rel = lc
+        .document()?
+        .strip_prefix(&lc.dir)
+        .map_err(|e| e.to_string())?
+        .to_path_buf();
+    Ok((copy, rel))
+}
+
 /// Copies the directory `src` to `dest_root/<its name>` and returns the copy's path.
 pub fn copy_case(src: &Path, dest_root: &Path) -> Result<PathBuf, String> {
     let name = src
