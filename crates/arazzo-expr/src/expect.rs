@@ -289,7 +289,8 @@ pub fn decode(text: &str) -> Vec<Expectation> {
         .collect()
 }
 
-fn pointer(tokens: &[String]) -> String {
+/// Pointer tokens as a JSON pointer (`/a/b~1c`), as the header writes them.
+pub fn pointer(tokens: &[String]) -> String {
     crate::pointer::JsonPointer::from_tokens(tokens.iter().cloned()).to_string()
 }
 

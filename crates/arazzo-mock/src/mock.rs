@@ -78,6 +78,27 @@ struct Prepared {
     notes: Vec<String>,
 }
 
+impl Prepared {
+    /// The same response with another body value (encoded alike) and notes.
+    fn with(&self, value: Value, notes: Vec<String>) -> Arc<Prepared> {
+        Arc::new(Prepared {
+            bytes: Bytes::from(respond::encode(&value, &self.content_type)),
+            content_type: self.content_type.clone(),
+            value,
+            notes,
+        })
+    }
+}
+
+/// The schema node of response `ri`, media type `mi`, with its validator cache
+/// key; `None` when that media type has no schema.
+fn response_schema(view: &OpView, ri: usize, mi: usize) -> Option<(&Node, String)> {
+    let node = view.responses.get(ri)?.get(mi)?.as_ref()?;
+    let media = view.op.responses.get(ri)?.content.get(mi)?;
+    let key = format!("{}:response:{}:{}", view.op.pointer, ri, media.media_type);
+    Some((node, key))
+}
+
 impl Mock {
     /// A mock of `api`, whose `$ref`s resolve in `store`.
     pub fn new(api: Arc<OpenApi>, store: Arc<Store>, options: MockOptions) -> Mock {
@@ -574,12 +595,7 @@ impl Mock {
         first: Arc<Prepared>,
         turn: usize,
     ) -> Arc<Prepared> {
-        let Some(node) = view
-            .responses
-            .get(ri)
-            .and_then(|l| l.get(mi))
-            .and_then(Option::as_ref)
-        else {
+        let Some((node, key)) = response_schema(view, ri, mi) else {
             return first;
         };
         let value = Synth::new(self.store.as_ref(), Direction::Response).advance(
@@ -591,22 +607,13 @@ impl Mock {
         if value == first.value {
             return first;
         }
-        let Some(media) = view.op.responses.get(ri).and_then(|r| r.content.get(mi)) else {
-            return first;
-        };
-        let key = format!("{}:response:{}:{}", view.op.pointer, ri, media.media_type);
         let valid = self
             .validator(&key, node, Direction::Response)
             .is_none_or(|c| c.is_valid(&value));
         if !valid {
             return first;
         }
-        Arc::new(Prepared {
-            bytes: Bytes::from(respond::encode(&value, &first.content_type)),
-            content_type: first.content_type.clone(),
-            value,
-            notes: first.notes.clone(),
-        })
+        first.with(value, first.notes.clone())
     }
 
     /// The body with each value the workflow expects set in it, one by one, each kept
@@ -619,22 +626,8 @@ impl Mock {
         first: Arc<Prepared>,
         expected: &[Expectation],
     ) -> Arc<Prepared> {
-        let node = view
-            .responses
-            .get(ri)
-            .and_then(|l| l.get(mi))
-            .and_then(Option::as_ref);
-        let validator = match (
-            view.op.responses.get(ri).and_then(|r| r.content.get(mi)),
-            node,
-        ) {
-            (Some(media), Some(node)) => self.validator(
-                &format!("{}:response:{}:{}", view.op.pointer, ri, media.media_type),
-                node,
-                Direction::Response,
-            ),
-            _ => None,
-        };
+        let validator = response_schema(view, ri, mi)
+            .and_then(|(node, key)| self.validator(&key, node, Direction::Response));
         let mut value = first.value.clone();
         let mut notes = first.notes.clone();
         for e in expected {
@@ -669,12 +662,7 @@ impl Mock {
         if value == first.value && notes.len() == first.notes.len() {
             return first;
         }
-        Arc::new(Prepared {
-            bytes: Bytes::from(respond::encode(&value, &first.content_type)),
-            content_type: first.content_type.clone(),
-            value,
-            notes,
-        })
+        first.with(value, notes)
     }
 
     fn body_value(
@@ -873,8 +861,5 @@ fn pointer_text(tokens: &[String]) -> String {
     if tokens.is_empty() {
         return "the whole body".to_string();
     }
-    tokens
-        .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    arazzo_engine::expect::pointer(tokens)
 }
