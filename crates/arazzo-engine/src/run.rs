@@ -752,6 +752,24 @@ impl Run {
     }
 
     /// Evaluates parameters of a workflow step or action into inputs.
+    /// The inputs an action passes to the workflow it goes to or retries
+    /// through: its 1.1 `parameters`, else (1.0 has no way to pass inputs) the
+    /// current workflow's inputs.
+    fn action_inputs(
+        &mut self,
+        params: Option<&[ParamPlan]>,
+    ) -> Result<Map<String, Value>, String> {
+        match params {
+            Some(p) => self.eval_inputs(p),
+            None => Ok(self
+                .st
+                .frames
+                .last()
+                .map(|f| f.inputs.clone())
+                .unwrap_or_default()),
+        }
+    }
+
     fn eval_inputs(&mut self, params: &[ParamPlan]) -> Result<Map<String, Value>, String> {
         let mut out = Map::new();
         let Some(frame) = self.st.frames.last() else {
@@ -1371,16 +1389,7 @@ impl Run {
                             Some(rec),
                             now_ms,
                         );
-                        let inputs = match params {
-                            Some(p) => self.eval_inputs(p),
-                            // 1.0 has no way to pass inputs: the target sees the current inputs.
-                            None => Ok(self
-                                .st
-                                .frames
-                                .last()
-                                .map(|f| f.inputs.clone())
-                                .unwrap_or_default()),
-                        };
+                        let inputs = self.action_inputs(params.as_deref());
                         match inputs {
                             Ok(inputs) => {
                                 if let Some(f) = self.frame() {
@@ -1480,15 +1489,7 @@ impl Run {
                                 }
                             }
                             Some(Via::Workflow { workflow, params }) => {
-                                let inputs = match params {
-                                    Some(p) => self.eval_inputs(p),
-                                    None => Ok(self
-                                        .st
-                                        .frames
-                                        .last()
-                                        .map(|f| f.inputs.clone())
-                                        .unwrap_or_default()),
-                                };
+                                let inputs = self.action_inputs(params.as_deref());
                                 match inputs {
                                     Ok(inputs) => {
                                         if let Some(f) = self.frame() {
