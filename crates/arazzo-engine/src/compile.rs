@@ -17,8 +17,8 @@ use arazzo_expr::{
 };
 use arazzo_model::load::{Part, escape_token};
 use arazzo_model::model::{
-    ActionRef, Document, ExpressionType, FailureAction, FailureKind, Parameter, ParameterIn,
-    ParameterRef, Step, StepTarget, SuccessAction, SuccessKind, Version, Workflow,
+    ActionRef, Document, ExpressionType, FailureKind, Parameter, ParameterIn, ParameterRef, Step,
+    StepTarget, SuccessKind, Version, Workflow,
 };
 use arazzo_model::validate::{
     ComponentKind, WorkflowRef, parse_component_reference, parse_workflow_ref,
@@ -1094,21 +1094,13 @@ impl<'a> Compiler<'a> {
     }
 
     fn success_actions(&mut self, d: usize, wf: &'a Workflow, step: &'a Step) -> Vec<ActionPlan> {
-        let own = step.on_success.as_deref().unwrap_or_default();
-        let mut list: Vec<&'a SuccessAction> = Vec::new();
-        for a in own.iter().chain(wf.success_actions.iter()) {
-            let action = match a {
-                ActionRef::Inline(x) => Some(x),
-                ActionRef::Reusable(r) => parse_component_reference(&r.reference)
-                    .filter(|(k, _)| *k == ComponentKind::SuccessActions)
-                    .and_then(|(_, n)| self.doc(d).components.success_actions.get(n)),
-            };
-            if let Some(x) = action
-                && !list.iter().any(|e| e.name == x.name)
-            {
-                list.push(x);
-            }
-        }
+        let list = merged_actions(
+            step.on_success.as_deref().unwrap_or_default(),
+            &wf.success_actions,
+            ComponentKind::SuccessActions,
+            &self.doc(d).components.success_actions,
+            |a| &a.name,
+        );
         list.into_iter()
             .filter_map(|a| {
                 let criteria = a
@@ -1157,21 +1149,13 @@ impl<'a> Compiler<'a> {
     }
 
     fn failure_actions(&mut self, d: usize, wf: &'a Workflow, step: &'a Step) -> Vec<ActionPlan> {
-        let own = step.on_failure.as_deref().unwrap_or_default();
-        let mut list: Vec<&'a FailureAction> = Vec::new();
-        for a in own.iter().chain(wf.failure_actions.iter()) {
-            let action = match a {
-                ActionRef::Inline(x) => Some(x),
-                ActionRef::Reusable(r) => parse_component_reference(&r.reference)
-                    .filter(|(k, _)| *k == ComponentKind::FailureActions)
-                    .and_then(|(_, n)| self.doc(d).components.failure_actions.get(n)),
-            };
-            if let Some(x) = action
-                && !list.iter().any(|e| e.name == x.name)
-            {
-                list.push(x);
-            }
-        }
+        let list = merged_actions(
+            step.on_failure.as_deref().unwrap_or_default(),
+            &wf.failure_actions,
+            ComponentKind::FailureActions,
+            &self.doc(d).components.failure_actions,
+            |a| &a.name,
+        );
         list.into_iter()
             .filter_map(|a| {
                 let criteria = a
@@ -1642,6 +1626,33 @@ fn expected_status(condition: &str) -> Option<u16> {
         return None;
     };
     n.parse().ok()
+}
+
+/// A step's own actions, then its workflow's that it does not override by
+/// name, with Reusable Objects of `kind` resolved in `components` (a reference
+/// that does not resolve is reported by the validator and left out here).
+fn merged_actions<'x, T>(
+    own: &'x [ActionRef<T>],
+    workflow: &'x [ActionRef<T>],
+    kind: ComponentKind,
+    components: &'x IndexMap<String, T>,
+    name: impl Fn(&T) -> &str,
+) -> Vec<&'x T> {
+    let mut list: Vec<&'x T> = Vec::new();
+    for a in own.iter().chain(workflow) {
+        let action = match a {
+            ActionRef::Inline(x) => Some(x),
+            ActionRef::Reusable(r) => parse_component_reference(&r.reference)
+                .filter(|(k, _)| *k == kind)
+                .and_then(|(_, n)| components.get(n)),
+        };
+        if let Some(x) = action
+            && !list.iter().any(|e| name(e) == name(x))
+        {
+            list.push(x);
+        }
+    }
+    list
 }
 
 /// The single `type` an inputs schema declares (following one `$ref` into
