@@ -156,13 +156,13 @@ async fn corpus_validates_as_listed_and_runs_offline() {
             continue;
         }
         let mut plan = compiled.plan;
-        let offline = arazzo_mock::offline::Offline::start(&mut plan, false, None)
+        let offline = arazzo_engine::offline::Offline::start(&mut plan, false, None)
             .await
             .unwrap();
         let mut inputs = Vec::new();
         for id in &ids {
             let wi = plan.workflow_index(id).unwrap();
-            inputs.push(arazzo_mock::offline::inputs_for(&plan, wi, &serde_json::Map::new()).0);
+            inputs.push(arazzo_engine::offline::inputs_for(&plan, wi, &serde_json::Map::new()).0);
         }
         let engine = Engine::new(plan).unwrap().with_options(RunOptions {
             prefer_expected_status: true,

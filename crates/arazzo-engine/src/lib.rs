@@ -88,6 +88,10 @@ mod context;
 pub mod driver;
 pub mod exchange;
 pub mod inputs;
+/// Offline runs against generated mock servers (`arazzo-run run --mock`);
+/// with the `mock` feature.
+#[cfg(feature = "mock")]
+pub mod offline;
 pub mod plan;
 pub mod report;
 pub mod run;

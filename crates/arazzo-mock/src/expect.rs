@@ -1,7 +1,7 @@
 //! Answering with the values a workflow expects (`Arazzo-Expect`), where the
 //! description allows them. See `docs/mock.md#expected-values`.
 
-use arazzo_engine::expect::{Expectation, Place};
+use arazzo_expr::expect::{Expectation, Place};
 use serde_json::{Map, Value};
 
 /// Sets the expected value in `body`; false when the body has no place for it

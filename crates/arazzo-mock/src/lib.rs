@@ -24,7 +24,6 @@ mod conforms;
 mod expect;
 mod mock;
 mod multipart;
-pub mod offline;
 mod pattern;
 mod refs;
 mod request;

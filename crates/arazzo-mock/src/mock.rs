@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
-use arazzo_engine::expect::{Expectation, Place};
+use arazzo_expr::expect::{Expectation, Place};
 
 use crate::conforms::conforms;
 use crate::expect;
@@ -371,10 +371,10 @@ impl Mock {
         self.add_headers(&view, ri, response.headers_mut(), &mut exchange.notes);
         let expected: Vec<Expectation> = parts
             .headers
-            .get_all(arazzo_engine::expect::HEADER)
+            .get_all(arazzo_expr::expect::HEADER)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(arazzo_engine::expect::decode)
+            .flat_map(arazzo_expr::expect::decode)
             .collect();
         for e in &expected {
             if let Place::Header(name) = &e.place
@@ -861,5 +861,5 @@ fn pointer_text(tokens: &[String]) -> String {
     if tokens.is_empty() {
         return "the whole body".to_string();
     }
-    arazzo_engine::expect::pointer(tokens)
+    arazzo_expr::expect::pointer(tokens)
 }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use arazzo_engine::plan::Plan;
+use arazzo_mock::{Exchange, ExchangeHook, MockOptions, MockServer};
 use serde_json::{Map, Value};
 
-use crate::{Exchange, ExchangeHook, MockOptions, MockServer};
+use crate::plan::Plan;
 
 /// The mock servers of an offline run; shut them down when the run is over.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ impl Offline {
 
 /// The inputs a workflow runs with offline: `given`, plus synthesized values
 /// for required inputs that are missing and for optional inputs the requests
-/// cannot leave out ([`WorkflowPlan::needed_inputs`](arazzo_engine::plan::WorkflowPlan::needed_inputs)). Returns the inputs and the
+/// cannot leave out ([`WorkflowPlan::needed_inputs`](crate::plan::WorkflowPlan::needed_inputs)). Returns the inputs and the
 /// names that were synthesized.
 pub fn inputs_for(
     plan: &Plan,
@@ -71,7 +71,7 @@ pub fn inputs_for(
     let mut inputs = given.clone();
     let mut names = Vec::new();
     if !wf.inputs.missing(&inputs).is_empty() {
-        let (filled, synthesized) = crate::synthesize_inputs(&schema, root, &inputs);
+        let (filled, synthesized) = arazzo_mock::synthesize_inputs(&schema, root, &inputs);
         inputs = filled;
         names = synthesized;
     }
@@ -84,7 +84,7 @@ pub fn inputs_for(
             continue;
         };
         if !inputs.contains_key(name)
-            && let Some(v) = crate::synthesize_input(&schema, root, name)
+            && let Some(v) = arazzo_mock::synthesize_input(&schema, root, name)
         {
             inputs.insert(name.to_string(), v);
             names.push(name.to_string());
@@ -98,7 +98,7 @@ pub fn inputs_for(
             && !decided.contains(&name)
             && inputs.get(name).is_some_and(|v| v.get(member).is_none())
             && let Some(narrowed) = with_branch(&schema, name, member)
-            && let Some(v) = crate::synthesize_input(&narrowed, root, name)
+            && let Some(v) = arazzo_mock::synthesize_input(&narrowed, root, name)
             && v.get(member).is_some()
         {
             inputs.insert(name.to_string(), v);
@@ -156,7 +156,7 @@ mod tests {
         );
         assert!(with_branch(&schema, "customer", "nothing").is_none());
         assert!(with_branch(&schema, "absent", "uri").is_none());
-        let v = crate::synthesize_input(&narrowed, &json!({}), "customer").unwrap();
+        let v = arazzo_mock::synthesize_input(&narrowed, &json!({}), "customer").unwrap();
         assert!(v["uri"].is_string(), "{v}");
     }
 
