@@ -1,0 +1,189 @@
+//! The server over real loopback HTTP, with a hand-written HTTP/1.1 client so
+//! that connections can be held open and watched closing.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::Server;
+
+const LONG: Duration = Duration::from_secs(5);
+
+/// Answers `METHOD path body`.
+async fn echo(req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let head = format!("{} {}", req.method(), req.uri().path());
+    let body = req.into_body().collect().await.unwrap().to_bytes();
+    let text = format!("{head} {}", String::from_utf8_lossy(&body));
+    Response::new(Full::new(Bytes::from(text)))
+}
+
+/// Sends `request` and reads one response: its status line and its body
+/// (which has a `content-length`, as every `Full` body does).
+async fn exchange(stream: &mut TcpStream, request: &str) -> (String, String) {
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let end = loop {
+        let mut chunk = [0u8; 1024];
+        let n = timeout(LONG, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the connection closed before the response ended");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8(buf[..end].to_vec()).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap();
+    while buf.len() < end + length {
+        let mut chunk = [0u8; 1024];
+        let n = timeout(LONG, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the connection closed before the body ended");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let status = head.lines().next().unwrap().to_string();
+    let body = String::from_utf8(buf[end..end + length].to_vec()).unwrap();
+    (status, body)
+}
+
+/// True once the peer has closed `stream` (end of file or a reset).
+async fn closed(stream: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        timeout(LONG, stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+/// True once nothing listens on `addr` any more.
+async fn refused(addr: std::net::SocketAddr) -> bool {
+    for _ in 0..100 {
+        if TcpStream::connect(addr).await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn answers_requests_on_a_loopback_port() {
+    let server = Server::start(0, echo).await.unwrap();
+    let addr = server.local_addr();
+    assert!(addr.ip().is_loopback());
+    assert_ne!(addr.port(), 0);
+    assert_eq!(server.url(), format!("http://{addr}"));
+
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (status, body) = exchange(
+        &mut stream,
+        "POST /pets HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\n\r\nRex",
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, "POST /pets Rex");
+    // Keep-alive: the same connection serves the next request.
+    let (_, body) = exchange(&mut stream, "GET /again HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(body, "GET /again ");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_connection_shares_the_handler() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    let server = Server::start(0, move |_req| {
+        let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        async move {
+            let mut response = Response::new(Full::new(Bytes::from(n.to_string())));
+            *response.status_mut() = hyper::StatusCode::CREATED;
+            response
+        }
+    })
+    .await
+    .unwrap();
+    for expected in ["1", "2", "3"] {
+        let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+        let (status, body) = exchange(&mut stream, "GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+        assert_eq!(status, "HTTP/1.1 201 Created");
+        assert_eq!(body, expected);
+    }
+    server.shutdown().await;
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn shutdown_closes_open_connections_and_stops_listening() {
+    let server = Server::start(0, echo).await.unwrap();
+    let addr = server.local_addr();
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut idle, "GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    timeout(LONG, server.shutdown()).await.unwrap();
+    assert!(
+        closed(&mut idle).await,
+        "a kept-alive connection stays open"
+    );
+    assert!(refused(addr).await, "the port still accepts connections");
+}
+
+#[tokio::test]
+async fn shutdown_cuts_an_exchange_in_flight() {
+    let server = Server::start(0, |_req| async {
+        std::future::pending::<()>().await;
+        Response::new(Full::new(Bytes::new()))
+    })
+    .await
+    .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Let the server take the request before it is told to stop.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    timeout(LONG, server.shutdown()).await.unwrap();
+    assert!(closed(&mut stream).await);
+}
+
+#[tokio::test]
+async fn dropping_the_server_stops_it() {
+    let server = Server::start(0, echo).await.unwrap();
+    let addr = server.local_addr();
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut idle, "GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    drop(server);
+    assert!(closed(&mut idle).await);
+    assert!(refused(addr).await);
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_an_error() {
+    let server = Server::start(0, echo).await.unwrap();
+    let taken = server.local_addr().port();
+    assert!(Server::start(taken, echo).await.is_err());
+    // Port 0 picks another, free port.
+    let other = Server::start(0, echo).await.unwrap();
+    assert_ne!(other.local_addr().port(), taken);
+    server.shutdown().await;
+    other.shutdown().await;
+}
