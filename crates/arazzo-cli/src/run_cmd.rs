@@ -320,7 +320,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
                     }
                 }
             });
-        match arazzo_mock::offline::Offline::start(&mut plan, args.mock_strict, Some(hook)).await {
+        match arazzo_engine::offline::Offline::start(&mut plan, args.mock_strict, Some(hook)).await {
             Ok(o) => offline = Some(o),
             Err(e) => return usage(format!("cannot start a mock server: {e}")),
         }
@@ -345,7 +345,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
             inputs.insert(k.clone(), coerce_text(v, ty.as_deref()));
         }
         if args.mock {
-            let (filled, names) = arazzo_mock::offline::inputs_for(&plan, wi, &inputs);
+            let (filled, names) = arazzo_engine::offline::inputs_for(&plan, wi, &inputs);
             inputs = filled;
             if !names.is_empty() {
                 synthesized.insert(id.clone(), names);
