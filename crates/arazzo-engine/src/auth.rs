@@ -267,6 +267,27 @@ pub enum Applied {
     Cookie(String, String),
 }
 
+impl Applied {
+    /// The same application with the credential replaced by `****` (keeping
+    /// an `Authorization` header's scheme word): what a run keeps of the
+    /// request it sent, so that no saved state or report holds a credential.
+    pub fn masked(&self) -> Applied {
+        let mask = crate::secrets::MASK.to_string();
+        match self {
+            Applied::Header(n, v) if n.eq_ignore_ascii_case("authorization") => {
+                let v = match v.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} {mask}"),
+                    None => mask,
+                };
+                Applied::Header(n.clone(), v)
+            }
+            Applied::Header(n, _) => Applied::Header(n.clone(), mask),
+            Applied::Query(n, _) => Applied::Query(n.clone(), mask),
+            Applied::Cookie(n, _) => Applied::Cookie(n.clone(), mask),
+        }
+    }
+}
+
 /// Picks a security alternative for a request and says how to apply it.
 /// `token` returns a cached OAuth2 access token for a scheme, if valid.
 pub fn decide(

@@ -63,6 +63,10 @@ pub struct Exchange {
     pub body_len: usize,
     /// Why no response arrived.
     pub error: Option<String>,
+    /// What kind of failure `error` is (no response, a request that could
+    /// not be built, no credentials …).
+    #[serde(default)]
+    pub failure: Option<crate::report::FailureKind>,
     /// Milliseconds from sending to the full response.
     pub duration_ms: u64,
 }

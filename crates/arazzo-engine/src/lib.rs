@@ -112,11 +112,16 @@ use url::Url;
 pub use arazzo_expr::expect;
 pub use auth::{Credential, Credentials};
 pub use compile::{Compiled, compile};
-pub use driver::{Clock, Engine, HttpOptions, Outcome, ReqwestTransport, TokioClock, Transport};
+pub use driver::{Clock, Engine, EngineError, Outcome, Transport, drive};
+#[cfg(feature = "http")]
+pub use driver::{HttpOptions, ReqwestTransport, TokioClock};
 pub use exchange::{HttpResponse, TransportError};
 pub use plan::Plan;
-pub use report::{Event, RunReport, Status};
-pub use run::{Command, Run, RunOptions, RunState};
+pub use report::{
+    ActionRecord, ActionType, DelaySource, Event, Failure, FailureKind, Place, Reason, RunError,
+    RunReport, Status, StepRecord, WorkflowRecord,
+};
+pub use run::{Command, ResumeError, Run, RunOptions, RunState, StartError, Tokens};
 
 /// Options for loading and compiling.
 #[derive(Clone, Default)]

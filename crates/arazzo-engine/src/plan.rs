@@ -39,6 +39,64 @@ impl Plan {
         self.workflows.iter().position(|w| w.doc == 0 && w.id == id)
     }
 
+    /// A digest that names this plan: the engine version, every document's
+    /// text, and the server each API is sent to. A saved
+    /// [`RunState`](crate::RunState) carries it, and resuming against a plan
+    /// with another fingerprint is refused.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut add = |part: &str| {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        };
+        add(env!("CARGO_PKG_VERSION"));
+        add(self.sources.digest());
+        for api in &self.apis {
+            match &api.server {
+                Ok(url) => add(url.as_str()),
+                Err(e) => add(e),
+            }
+        }
+        h.finalize()
+            .iter()
+            .fold(String::with_capacity(64), |mut s, b| {
+                use std::fmt::Write;
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+    }
+
+    /// Where the node at JSON `pointer` of Arazzo document `doc` is written.
+    pub fn place(&self, doc: usize, pointer: &str) -> Option<crate::report::Place> {
+        let loaded = &self.sources.arazzo.get(doc)?.doc.source;
+        let location = loaded.locate(pointer, arazzo_model::Part::Key);
+        let start = location.start();
+        Some(crate::report::Place {
+            file: location.file.name().to_string(),
+            line: start.line,
+            column: start.column,
+        })
+    }
+
+    /// How events name a step's target: `METHOD /path`, a workflow id, or
+    /// why it cannot run.
+    pub fn target_label(&self, target: &Target) -> String {
+        match target {
+            Target::Operation(o) => self
+                .operations
+                .get(*o)
+                .map(|op| op.op.label())
+                .unwrap_or_default(),
+            Target::Workflow(w) => self
+                .workflows
+                .get(*w)
+                .map(|w| w.id.clone())
+                .unwrap_or_default(),
+            Target::Unsupported(r) => r.clone(),
+        }
+    }
+
     /// The root document's workflows, in document order.
     pub fn root_workflows(&self) -> impl Iterator<Item = (usize, &WorkflowPlan)> {
         self.workflows

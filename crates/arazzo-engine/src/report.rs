@@ -14,6 +14,188 @@ pub enum Status {
     Failed,
 }
 
+/// Why a workflow execution ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    /// The caller asked for it.
+    Requested,
+    /// A `dependsOn` dependency of a workflow that runs.
+    Dependency,
+    /// Called by a workflow step, or run before a retry.
+    Called,
+    /// Reached by a goto action.
+    Goto,
+}
+
+impl Reason {
+    /// The name the report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Requested => "requested",
+            Reason::Dependency => "dependency",
+            Reason::Called => "called",
+            Reason::Goto => "goto",
+        }
+    }
+}
+
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a step did once judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionType {
+    /// On to the next step (the default on success).
+    Next,
+    /// An `end` action.
+    End,
+    /// A `goto` action.
+    Goto,
+    /// A `retry` action.
+    Retry,
+    /// The workflow fails (the default on failure).
+    Fail,
+}
+
+impl ActionType {
+    /// The name the report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionType::Next => "next",
+            ActionType::End => "end",
+            ActionType::Goto => "goto",
+            ActionType::Retry => "retry",
+            ActionType::Fail => "fail",
+        }
+    }
+}
+
+impl PartialEq<&str> for ActionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for ActionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a retry's delay came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DelaySource {
+    /// The response's `Retry-After` header.
+    #[serde(rename = "Retry-After")]
+    RetryAfterHeader,
+    /// The action's `retryAfter`.
+    #[serde(rename = "retryAfter")]
+    RetryAfter,
+    /// Neither: no delay.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl std::fmt::Display for DelaySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DelaySource::RetryAfterHeader => "Retry-After",
+            DelaySource::RetryAfter => "retryAfter",
+            DelaySource::None => "none",
+        })
+    }
+}
+
+/// What kind of failure a step or workflow had; the message says the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FailureKind {
+    /// The workflow's inputs do not match its inputs schema.
+    Inputs,
+    /// A workflow it depends on failed, or a step it depends on has not completed.
+    Dependency,
+    /// A value of the request could not be evaluated, or the request built.
+    Request,
+    /// Credentials or an OAuth2 token could not be obtained.
+    Credentials,
+    /// No response: connection failure, timeout, a body over the limit.
+    Transport,
+    /// A success criterion did not hold.
+    Criteria,
+    /// A workflow it called (or went to, or ran before a retry) failed.
+    Workflow,
+    /// An `end` action ended the workflow after a failure.
+    Action,
+    /// A limit of the run was reached (steps, retries, nesting, time).
+    Limit,
+    /// The step's target cannot be executed.
+    Unsupported,
+    /// The engine lost track of its own state (a bug).
+    Internal,
+}
+
+/// A place in a document: where the failing step is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// The file (path or URL) as it was named.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// The typed side of a failure; the record's `error` has its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// The step where it happened (for a workflow: its failing step, if any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_id: Option<String>,
+    /// Where that step (or workflow) is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Place>,
+}
+
+/// A failure with its message, as the engine passes it around.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RunError {
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// What happened, for people.
+    pub message: String,
+}
+
+impl RunError {
+    /// A failure of `kind`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> RunError {
+        RunError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
 /// The action a step took after it was judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,7 +204,7 @@ pub struct ActionRecord {
     pub name: Option<String>,
     /// `next` (the default on success), `end`, `goto`, `retry`, or `fail` (the default on failure).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ActionType,
     /// For goto and retry-via: the step or workflow it goes to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -66,6 +248,9 @@ pub struct StepRecord {
     /// Why the step failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure it was, and where the step is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
     /// Every success criterion with its verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<CriterionRecord>,
@@ -90,6 +275,9 @@ pub struct WorkflowRecord {
     pub duration_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
+    /// What kind of failure it was, its failing step and where it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
     /// The step executions, in order.
     pub steps: Vec<StepRecord>,
     /// Warnings raised while it ran.
@@ -97,7 +285,7 @@ pub struct WorkflowRecord {
     pub warnings: Vec<String>,
     /// Why this workflow ran: `requested`, `dependency` (of a requested
     /// workflow), `called` (by a step) or `goto` (by an action).
-    pub reason: String,
+    pub reason: Reason,
     /// Inputs that were synthesized (mock mode) rather than supplied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub synthesized_inputs: Vec<String>,
@@ -115,7 +303,7 @@ impl RunReport {
     pub fn succeeded(&self) -> bool {
         self.workflows
             .iter()
-            .filter(|w| w.reason == "requested")
+            .filter(|w| w.reason == Reason::Requested)
             .all(|w| w.status == Status::Succeeded)
     }
 }
@@ -134,7 +322,7 @@ pub enum Event {
         /// Nesting depth (0 for the requested workflow).
         depth: usize,
         /// Why it runs (`requested`, `dependency`, `called`, `goto`).
-        reason: String,
+        reason: Reason,
     },
     /// A step started.
     #[serde(rename_all = "camelCase")]
@@ -218,7 +406,7 @@ pub enum Event {
         /// How long the engine waits first.
         delay_ms: u64,
         /// Where the delay came from (`Retry-After`, `retryAfter`, none).
-        source: String,
+        source: DelaySource,
     },
     /// Something worth knowing that does not stop the run.
     #[serde(rename_all = "camelCase")]

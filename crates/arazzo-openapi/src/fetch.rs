@@ -141,73 +141,126 @@ impl DefaultFetcher {
         })
     }
 
-    /// Fetches over HTTP on a private single-threaded runtime, so this works
-    /// the same whether or not the caller is itself inside an async runtime.
+    /// Fetches over HTTP with one client on one background runtime shared by
+    /// every fetch of the process (started on first use), so this works the
+    /// same whether or not the caller is itself inside an async runtime, and
+    /// a compilation that fetches many documents reuses connections.
+    #[cfg(feature = "http")]
     fn http(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let url = url.clone();
-        let timeout = self.timeout;
-        let max = self.max_bytes;
+        remote::fetch(url, self.timeout, self.max_bytes)
+    }
+
+    /// Without the `http` feature, remote documents cannot be fetched.
+    #[cfg(not(feature = "http"))]
+    fn http(&self, url: &Url) -> Result<Fetched, FetchError> {
+        Err(FetchError::NotAllowed(format!(
+            "this build cannot fetch documents over http(s) (the `http` feature is off); cannot fetch {url}"
+        )))
+    }
+}
+
+#[cfg(feature = "http")]
+mod remote {
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use url::Url;
+
+    use super::{FetchError, Fetched};
+
+    /// The runtime and client every remote fetch shares.
+    struct Shared {
+        runtime: tokio::runtime::Runtime,
+        client: reqwest::Client,
+    }
+
+    fn shared() -> Result<&'static Shared, String> {
+        static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("arazzo-fetch")
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::limited(5))
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                Ok(Shared { runtime, client })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    pub(super) fn fetch(url: &Url, timeout: Duration, max: usize) -> Result<Fetched, FetchError> {
         let err = |reason: String, url: &Url| FetchError::Http {
             url: url.to_string(),
             reason,
         };
-        let handle = std::thread::spawn(move || -> Result<Fetched, FetchError> {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| err(e.to_string(), &url))?;
-            rt.block_on(async {
-                let client = reqwest::Client::builder()
-                    .timeout(timeout)
-                    .redirect(reqwest::redirect::Policy::limited(5))
-                    .build()
-                    .map_err(|e| err(e.to_string(), &url))?;
-                let mut resp = client
-                    .get(url.clone())
-                    .header(
-                        "accept",
-                        "application/yaml, application/json;q=0.9, */*;q=0.5",
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| err(e.to_string(), &url))?;
-                if !resp.status().is_success() {
-                    return Err(err(format!("HTTP status {}", resp.status()), &url));
-                }
-                if resp.content_length().is_some_and(|n| n > max as u64) {
-                    return Err(FetchError::TooLarge {
-                        url: url.to_string(),
-                        limit: max,
-                    });
-                }
-                let final_url = resp.url().clone();
-                let content_type = resp
-                    .headers()
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                let mut bytes = Vec::new();
-                while let Some(chunk) = resp.chunk().await.map_err(|e| err(e.to_string(), &url))? {
-                    bytes.extend_from_slice(&chunk);
-                    if bytes.len() > max {
-                        return Err(FetchError::TooLarge {
-                            url: url.to_string(),
-                            limit: max,
-                        });
-                    }
-                }
-                Ok(Fetched {
-                    url: final_url,
-                    bytes,
-                    content_type,
-                })
-            })
+        let shared = shared().map_err(|e| err(e, url))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let client = shared.client.clone();
+        let url = url.clone();
+        shared.runtime.spawn(async move {
+            let _ = tx.send(get(&client, &url, timeout, max).await);
         });
-        handle.join().unwrap_or_else(|_| {
+        rx.recv().unwrap_or_else(|_| {
             Err(FetchError::Http {
                 url: String::new(),
-                reason: "the fetch thread failed".into(),
+                reason: "the fetch task failed".into(),
             })
+        })
+    }
+
+    async fn get(
+        client: &reqwest::Client,
+        url: &Url,
+        timeout: Duration,
+        max: usize,
+    ) -> Result<Fetched, FetchError> {
+        let err = |reason: String| FetchError::Http {
+            url: url.to_string(),
+            reason,
+        };
+        let mut resp = client
+            .get(url.clone())
+            .timeout(timeout)
+            .header(
+                "accept",
+                "application/yaml, application/json;q=0.9, */*;q=0.5",
+            )
+            .send()
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(err(format!("HTTP status {}", resp.status())));
+        }
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit: max,
+        };
+        if resp.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_large());
+        }
+        let final_url = resp.url().clone();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| err(e.to_string()))? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > max {
+                return Err(too_large());
+            }
+        }
+        Ok(Fetched {
+            url: final_url,
+            bytes,
+            content_type,
         })
     }
 }

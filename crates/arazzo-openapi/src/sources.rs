@@ -70,9 +70,33 @@ pub struct Sources {
     pub openapi: Vec<Arc<OpenApi>>,
     /// Problems found while loading (including structural findings of nested Arazzo documents).
     pub diagnostics: Vec<Diagnostic>,
+    /// The content digest, computed on first use.
+    digest: std::sync::OnceLock<String>,
 }
 
 impl Sources {
+    /// A SHA-256 digest (hex) of every loaded document's text, in a fixed
+    /// order: two loads of the same files give the same digest (also from
+    /// another folder or machine), and a change to any byte of any document
+    /// gives another. Computed once.
+    pub fn digest(&self) -> &str {
+        self.digest.get_or_init(|| {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            let mut add = |text: &str| {
+                h.update((text.len() as u64).to_le_bytes());
+                h.update(text.as_bytes());
+            };
+            for a in &self.arazzo {
+                add(a.doc.source.file.text());
+            }
+            for (_, doc) in self.store.documents() {
+                add(doc.file.text());
+            }
+            hex(&h.finalize())
+        })
+    }
+
     /// Loads everything `root` (loaded from `url`) refers to.
     pub fn load(root: Arc<Document>, url: Url, opts: &LoadOptions<'_>) -> Sources {
         let mut s = Sources {
@@ -403,4 +427,13 @@ pub fn load_description(
     let key = crate::store::strip_fragment(url);
     let api = Arc::new(OpenApi::new(key, doc, version, &store));
     Ok((api, store, diags))
+}
+
+/// Lower-case hexadecimal of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }

@@ -91,6 +91,15 @@ impl Store {
         Store::default()
     }
 
+    /// Every loaded document with its URL, ordered by URL (so that anything
+    /// derived from the list, like [`Sources::digest`](crate::Sources::digest),
+    /// does not depend on hash-map order).
+    pub fn documents(&self) -> Vec<(&Url, &Arc<Loaded>)> {
+        let mut docs: Vec<_> = self.docs.iter().collect();
+        docs.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        docs
+    }
+
     /// An empty store that reads and fills a shared cache.
     pub fn with_cache(cache: DocCache) -> Store {
         Store {

@@ -1,15 +1,23 @@
-//! The async driver: feeds a [`Run`] real HTTP (reqwest) and real time (tokio).
+//! The async driver: feeds a [`Run`] HTTP and time through two small traits,
+//! [`Transport`] and [`Clock`], so that it depends on no async runtime.
 //!
-//! The HTTP client is built for executing workflows, not browsing: no
-//! automatic redirects (a 3xx is a result criteria can test), no cookie jar
-//! (cookie parameters are explicit), a per-request timeout, a response-size
-//! cap, and gzip/brotli/deflate decoding. One [`Engine`] shares one
-//! connection pool across every run it executes.
+//! With the default `http` feature, `http` has the implementations an
+//! embedder usually wants: reqwest for HTTP and tokio for time. The HTTP
+//! client is built for executing workflows, not browsing: no automatic
+//! redirects (a 3xx is a result criteria can test), no cookie jar (cookie
+//! parameters are explicit), a per-request timeout, a response-size cap, and
+//! gzip/brotli/deflate decoding. One [`Engine`] shares one connection pool
+//! across every run it executes.
+
+#[cfg(feature = "http")]
+mod http;
+#[cfg(feature = "http")]
+pub use http::{HttpOptions, ReqwestTransport, TokioClock};
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arazzo_openapi::HttpRequest;
 use serde_json::{Map, Value};
@@ -17,7 +25,7 @@ use serde_json::{Map, Value};
 use crate::auth::Credentials;
 use crate::exchange::{HttpResponse, TransportError};
 use crate::plan::Plan;
-use crate::report::{Event, RunReport, Status, WorkflowRecord};
+use crate::report::{Event, Reason, RunReport, Status, WorkflowRecord};
 use crate::run::{Command, Run, RunOptions, StartError};
 
 /// A boxed future, for object-safe async traits.
@@ -42,166 +50,6 @@ pub trait Clock: Send + Sync {
     fn unix_ms(&self) -> u64;
     /// Waits.
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()>;
-}
-
-/// Real time, on tokio.
-#[derive(Debug, Clone)]
-pub struct TokioClock {
-    start: Instant,
-}
-
-impl Default for TokioClock {
-    fn default() -> Self {
-        TokioClock {
-            start: Instant::now(),
-        }
-    }
-}
-
-impl Clock for TokioClock {
-    fn now_ms(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
-    }
-
-    fn unix_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
-    }
-
-    fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
-
-/// Options of the HTTP client.
-#[derive(Debug, Clone)]
-pub struct HttpOptions {
-    /// Largest response body accepted, in bytes.
-    pub max_response_bytes: usize,
-    /// Connect timeout.
-    pub connect_timeout: Duration,
-    /// Accept invalid TLS certificates (for test servers only).
-    pub insecure: bool,
-    /// The `User-Agent` header.
-    pub user_agent: String,
-}
-
-impl Default for HttpOptions {
-    fn default() -> Self {
-        HttpOptions {
-            max_response_bytes: 50 * 1024 * 1024,
-            connect_timeout: Duration::from_secs(10),
-            insecure: false,
-            user_agent: format!("arazzo-run/{}", env!("CARGO_PKG_VERSION")),
-        }
-    }
-}
-
-/// The reqwest transport.
-#[derive(Debug, Clone)]
-pub struct ReqwestTransport {
-    client: reqwest::Client,
-    max_bytes: usize,
-}
-
-impl ReqwestTransport {
-    /// A transport with its own connection pool.
-    pub fn new(options: &HttpOptions) -> Result<ReqwestTransport, String> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .danger_accept_invalid_certs(options.insecure)
-            .user_agent(options.user_agent.clone())
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(ReqwestTransport {
-            client,
-            max_bytes: options.max_response_bytes,
-        })
-    }
-
-    async fn send_inner(
-        &self,
-        request: HttpRequest,
-        timeout: Duration,
-    ) -> Result<HttpResponse, TransportError> {
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
-            TransportError::Failed(format!("invalid HTTP method `{}`", request.method))
-        })?;
-        let mut builder = self.client.request(method, &request.url).timeout(timeout);
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        let mut resp = builder.send().await.map_err(|e| describe(&e, timeout))?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        if resp
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes as u64)
-        {
-            return Err(TransportError::TooLarge(self.max_bytes));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e, timeout))? {
-            body.extend_from_slice(&chunk);
-            if body.len() > self.max_bytes {
-                return Err(TransportError::TooLarge(self.max_bytes));
-            }
-        }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
-    }
-}
-
-fn describe(e: &reqwest::Error, timeout: Duration) -> TransportError {
-    if e.is_timeout() {
-        return TransportError::Timeout(timeout.as_millis() as u64);
-    }
-    // The outermost message of reqwest is generic; the source says why.
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg = format!("{msg}: {s}");
-        source = s.source();
-    }
-    TransportError::Failed(msg)
-}
-
-impl Transport for ReqwestTransport {
-    fn send(
-        &self,
-        request: HttpRequest,
-        timeout: Duration,
-    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        Box::pin(async move {
-            match tokio::time::timeout(
-                timeout + Duration::from_millis(50),
-                self.send_inner(request, timeout),
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(TransportError::Timeout(timeout.as_millis() as u64)),
-            }
-        })
-    }
 }
 
 /// Runs a [`Run`] to completion with a transport and a clock, passing each
@@ -266,6 +114,14 @@ fn forward_events(run: &mut Run, on_event: &mut (dyn FnMut(Event) + Send)) {
     }
 }
 
+/// Why an [`Engine`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The HTTP client could not be built (TLS roots, proxy settings).
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
+}
+
 /// The result of running one workflow.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -301,14 +157,26 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// An engine with default options, no credentials, the reqwest transport and real time.
-    pub fn new(plan: Plan) -> Result<Engine, String> {
-        Ok(Engine {
+    #[cfg(feature = "http")]
+    pub fn new(plan: Plan) -> Result<Engine, EngineError> {
+        let transport = ReqwestTransport::new(&HttpOptions::default())?;
+        Ok(Engine::with_parts(
+            plan,
+            Arc::new(transport),
+            Arc::new(TokioClock::default()),
+        ))
+    }
+
+    /// An engine with default options and no credentials that sends requests
+    /// through `transport` and tells time with `clock` (any async runtime).
+    pub fn with_parts(plan: Plan, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>) -> Engine {
+        Engine {
             plan: Arc::new(plan),
             credentials: Arc::new(Credentials::new()),
             options: RunOptions::default(),
-            transport: Arc::new(ReqwestTransport::new(&HttpOptions::default())?),
-            clock: Arc::new(TokioClock::default()),
-        })
+            transport,
+            clock,
+        }
     }
 
     /// Sets the credentials.
@@ -361,14 +229,18 @@ impl Engine {
         )
         .await;
         let wf = self.plan.workflow_index(workflow_id);
-        let done = wf.and_then(|w| run.state().done.get(&w).cloned());
+        let result = wf.and_then(|w| run.result(w));
+        let status = result.map_or(Status::Failed, |(s, _)| s);
+        let outputs = result.map(|(_, o)| o.clone()).unwrap_or_default();
         let report = run.report().clone();
-        let requested: Option<&WorkflowRecord> =
-            report.workflows.iter().find(|w| w.reason == "requested");
+        let requested: Option<&WorkflowRecord> = report
+            .workflows
+            .iter()
+            .find(|w| w.reason == Reason::Requested);
         let error = requested.and_then(|r| r.error.clone());
         Ok(Outcome {
-            status: done.as_ref().map_or(Status::Failed, |d| d.status),
-            outputs: done.map(|d| d.outputs).unwrap_or_default(),
+            status,
+            outputs,
             error,
             report,
         })

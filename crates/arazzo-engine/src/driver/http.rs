@@ -1,0 +1,169 @@
+//! The default driver parts: HTTP over reqwest, time on tokio.
+
+use std::time::{Duration, Instant};
+
+use arazzo_openapi::HttpRequest;
+
+use super::{BoxFuture, Clock, EngineError, Transport};
+use crate::exchange::{HttpResponse, TransportError};
+
+/// Real time, on tokio.
+#[derive(Debug, Clone)]
+pub struct TokioClock {
+    start: Instant,
+}
+
+impl Default for TokioClock {
+    fn default() -> Self {
+        TokioClock {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn unix_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Options of the HTTP client.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest response body accepted, in bytes.
+    pub max_response_bytes: usize,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Accept invalid TLS certificates (for test servers only).
+    pub insecure: bool,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            max_response_bytes: 50 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(10),
+            insecure: false,
+            user_agent: format!("arazzo-run/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// The reqwest transport.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// A transport with its own connection pool.
+    pub fn new(options: &HttpOptions) -> Result<ReqwestTransport, EngineError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .danger_accept_invalid_certs(options.insecure)
+            .user_agent(options.user_agent.clone())
+            .build()
+            .map_err(|e| EngineError::HttpClient(e.to_string()))?;
+        Ok(ReqwestTransport {
+            client,
+            max_bytes: options.max_response_bytes,
+        })
+    }
+
+    async fn send_inner(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+            TransportError::Failed(format!("invalid HTTP method `{}`", request.method))
+        })?;
+        let mut builder = self.client.request(method, &request.url).timeout(timeout);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let mut resp = builder.send().await.map_err(|e| describe(&e, timeout))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes as u64)
+        {
+            return Err(TransportError::TooLarge(self.max_bytes));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e, timeout))? {
+            body.extend_from_slice(&chunk);
+            if body.len() > self.max_bytes {
+                return Err(TransportError::TooLarge(self.max_bytes));
+            }
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn describe(e: &reqwest::Error, timeout: Duration) -> TransportError {
+    if e.is_timeout() {
+        return TransportError::Timeout(timeout.as_millis() as u64);
+    }
+    // The outermost message of reqwest is generic; the source says why.
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    TransportError::Failed(msg)
+}
+
+impl Transport for ReqwestTransport {
+    fn send(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            match tokio::time::timeout(
+                timeout + Duration::from_millis(50),
+                self.send_inner(request, timeout),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(TransportError::Timeout(timeout.as_millis() as u64)),
+            }
+        })
+    }
+}
+

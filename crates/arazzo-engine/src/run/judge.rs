@@ -1,0 +1,486 @@
+//! Judging a finished step: its success criteria, its outputs, then the
+//! first action whose criteria hold — next, end, goto a step or workflow,
+//! retry (directly, or after running a step or workflow first).
+//!
+//! Judging reads only the step's exchange (or its callee's result) through
+//! [`Ctx`], so any kind of step that fills them is judged the same way.
+
+use serde_json::{Map, Value};
+
+use super::{Cont, Phase, Run, ViaStep};
+use crate::context::Ctx;
+use crate::exchange::retry_after_ms;
+use crate::plan::{ActionKind, ActionPlan, StepPlan, Via};
+use crate::report::{
+    ActionRecord, ActionType, CriterionRecord, DelaySource, Event, FailureKind, RunError, Status,
+};
+
+/// The verdict on a step, before its action is taken.
+pub(super) struct Judged {
+    /// Whether the step succeeded.
+    pub(super) passed: bool,
+    /// Why it failed.
+    pub(super) error: Option<RunError>,
+    /// Every success criterion evaluated, with its verdict.
+    pub(super) criteria: Vec<CriterionRecord>,
+    /// Its outputs (when it succeeded).
+    pub(super) outputs: Map<String, Value>,
+}
+
+impl Judged {
+    /// The failure message, or `fallback`.
+    fn reason_or(&self, fallback: &str) -> String {
+        self.error
+            .as_ref()
+            .map_or_else(|| fallback.to_string(), |e| e.message.clone())
+    }
+
+    /// The failure kind, or `fallback`.
+    fn kind_or(&self, fallback: FailureKind) -> FailureKind {
+        self.error.as_ref().map_or(fallback, |e| e.kind)
+    }
+}
+
+fn action_record(name: Option<&str>, kind: ActionType, target: Option<String>) -> ActionRecord {
+    ActionRecord {
+        name: name.map(str::to_string),
+        kind,
+        target,
+    }
+}
+
+impl Run {
+    /// Judges a completed step: criteria, outputs, then the first matching action.
+    pub(super) fn judge(&mut self, now_ms: u64) {
+        let plan = self.plan.clone();
+        let Some(f) = self.st.frames.last() else {
+            return;
+        };
+        let wf_i = f.wf;
+        let Some(step) = plan.workflows.get(wf_i).and_then(|w| w.steps.get(f.pc)) else {
+            return;
+        };
+        let mut judged = self.verdict(step);
+        if judged.passed {
+            judged.outputs = self.step_outputs(wf_i, step);
+        }
+        if self.st.frames.last().is_some_and(|f| f.via.is_some()) {
+            self.return_from_via(step, judged, now_ms);
+            return;
+        }
+        let actions = if judged.passed {
+            &step.on_success
+        } else {
+            &step.on_failure
+        };
+        match self.choose_action(wf_i, step, actions) {
+            None => self.default_action(step, judged, now_ms),
+            Some(i) => {
+                let Some(a) = actions.get(i) else { return };
+                match &a.kind {
+                    ActionKind::End => self.end(step, a, judged, now_ms),
+                    ActionKind::GotoStep(to) => self.goto_step(step, a, *to, judged, now_ms),
+                    ActionKind::GotoWorkflow { workflow, params } => {
+                        let rec = action_record(
+                            Some(&a.name),
+                            ActionType::Goto,
+                            plan.workflows.get(*workflow).map(|w| w.id.clone()),
+                        );
+                        self.take_action(step, rec.clone());
+                        self.record_step(step, judged, Some(rec), now_ms);
+                        match self.action_inputs(params.as_deref()) {
+                            Ok(inputs) => self.call(*workflow, inputs, Cont::Goto, now_ms),
+                            Err(e) => self.fail(FailureKind::Request, e, now_ms),
+                        }
+                    }
+                    ActionKind::Retry { after, via, .. } => {
+                        self.retry(step, i, a, *after, via.as_ref(), judged, now_ms)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The step's success criteria, after its exchange or call.
+    fn verdict(&mut self, step: &StepPlan) -> Judged {
+        let plan = self.plan.clone();
+        let mut judged = Judged {
+            passed: true,
+            error: None,
+            criteria: Vec::new(),
+            outputs: Map::new(),
+        };
+        let Some(f) = self.st.frames.last() else {
+            return judged;
+        };
+        let wf_id = plan.workflows.get(f.wf).map(|w| w.id.clone()).unwrap_or_default();
+        if let Some(x) = &f.exchange
+            && let Some(e) = &x.error
+        {
+            let kind = x.failure.unwrap_or(FailureKind::Transport);
+            judged.error = Some(RunError::new(kind, e.clone()));
+        } else if let Some(c) = f.callee.as_ref().filter(|c| c.status == Status::Failed) {
+            let id = plan.workflows.get(c.workflow).map_or("", |w| w.id.as_str());
+            let message = format!(
+                "workflow `{id}` failed: {}",
+                c.error.clone().unwrap_or_default()
+            );
+            judged.error = Some(RunError::new(FailureKind::Workflow, message));
+        }
+        judged.passed = judged.error.is_none();
+        if judged.passed {
+            let ctx = Ctx::new(&plan, &self.st, f, None);
+            for c in &step.success {
+                let v = c.criterion.evaluate(&ctx);
+                if !v.passed && judged.error.is_none() {
+                    let reason = v
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| format!("`{}` failed", c.condition));
+                    judged.error = Some(RunError::new(FailureKind::Criteria, reason));
+                }
+                judged.passed &= v.passed;
+                judged.criteria.push(CriterionRecord {
+                    condition: c.condition.clone(),
+                    passed: v.passed,
+                    reason: v.reason,
+                });
+            }
+        }
+        for r in &judged.criteria {
+            self.events.push(Event::CriterionEvaluated {
+                workflow_id: wf_id.clone(),
+                step_id: step.id.clone(),
+                of: "successCriteria".into(),
+                condition: r.condition.clone(),
+                passed: r.passed,
+                reason: r.reason.as_ref().map(|x| self.secrets.mask(x)),
+            });
+        }
+        judged
+    }
+
+    /// Evaluates a successful step's outputs and keeps them for `$steps`.
+    fn step_outputs(&mut self, wf_i: usize, step: &StepPlan) -> Map<String, Value> {
+        let mut outputs = Map::new();
+        let mut warnings = Vec::new();
+        if let Some(f) = self.st.frames.last() {
+            let ctx = Ctx::new(&self.plan, &self.st, f, None);
+            for o in &step.outputs {
+                let value = match o.value.evaluate(&ctx) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => {
+                        warnings.push(format!("output `{}` is absent; it is set to null", o.name));
+                        Value::Null
+                    }
+                    Err(e) => {
+                        warnings.push(format!(
+                            "output `{}` could not be evaluated ({e}); it is set to null",
+                            o.name
+                        ));
+                        Value::Null
+                    }
+                };
+                outputs.insert(o.name.clone(), value);
+            }
+        }
+        for w in warnings {
+            self.warn(Some(wf_i), Some(&step.id), w);
+        }
+        if let Some(f) = self.frame() {
+            let pc = f.pc;
+            if let Some(slot) = f.step_outputs.get_mut(pc) {
+                *slot = Some(outputs.clone());
+            }
+        }
+        outputs
+    }
+
+    /// A step run before retrying another returns to it: the retry waits
+    /// its delay, or the workflow fails when the step failed.
+    fn return_from_via(&mut self, step: &StepPlan, judged: Judged, now_ms: u64) {
+        let passed = judged.passed;
+        let reason = judged.reason_or("");
+        self.record_step(step, judged, None, now_ms);
+        let Some(f) = self.frame() else { return };
+        let Some(via) = f.via.take() else { return };
+        f.pc = via.return_pc;
+        if passed {
+            f.attempt = via.return_attempt;
+            f.retries = via.return_retries;
+            self.schedule_retry(via.delay_ms, DelaySource::RetryAfter);
+        } else {
+            let msg = format!(
+                "step `{}`, run before retrying, failed: {reason}",
+                step.id
+            );
+            self.fail(FailureKind::Workflow, msg, now_ms);
+        }
+    }
+
+    /// No action applies: on to the next step, or the workflow fails.
+    fn default_action(&mut self, step: &StepPlan, judged: Judged, now_ms: u64) {
+        let passed = judged.passed;
+        let kind = judged.kind_or(FailureKind::Criteria);
+        let msg = format!("step `{}` failed: {}", step.id, judged.reason_or("no reason"));
+        let rec = action_record(
+            None,
+            if passed {
+                ActionType::Next
+            } else {
+                ActionType::Fail
+            },
+            None,
+        );
+        self.record_step(step, judged, Some(rec), now_ms);
+        if passed {
+            if let Some(f) = self.frame() {
+                f.pc += 1;
+                f.attempt = 1;
+                f.retries.clear();
+                f.phase = Phase::StepBegin;
+            }
+        } else {
+            self.fail(kind, msg, now_ms);
+        }
+    }
+
+    /// An `end` action: the workflow ends, succeeded or failed as the step did.
+    fn end(&mut self, step: &StepPlan, a: &ActionPlan, judged: Judged, now_ms: u64) {
+        let passed = judged.passed;
+        let msg = format!(
+            "step `{}` failed and action `{}` ended the workflow: {}",
+            step.id,
+            a.name,
+            judged.reason_or("")
+        );
+        let rec = action_record(Some(&a.name), ActionType::End, None);
+        self.take_action(step, rec.clone());
+        self.record_step(step, judged, Some(rec), now_ms);
+        if passed {
+            self.finish(Status::Succeeded, None, now_ms);
+        } else {
+            self.fail(FailureKind::Action, msg, now_ms);
+        }
+    }
+
+    /// A goto to step `to` of the same workflow.
+    fn goto_step(&mut self, step: &StepPlan, a: &ActionPlan, to: usize, judged: Judged, now_ms: u64) {
+        let target = self
+            .st
+            .frames
+            .last()
+            .and_then(|f| self.plan.workflows.get(f.wf))
+            .and_then(|w| w.steps.get(to))
+            .map(|s| s.id.clone());
+        let rec = action_record(Some(&a.name), ActionType::Goto, target);
+        self.take_action(step, rec.clone());
+        self.record_step(step, judged, Some(rec), now_ms);
+        if let Some(f) = self.frame() {
+            f.pc = to;
+            f.attempt = 1;
+            f.retries.clear();
+            f.phase = Phase::StepBegin;
+        }
+    }
+
+    /// The delay before a retry: the response's `Retry-After`, else the
+    /// action's `retryAfter`, cut to the run's limit.
+    fn retry_delay(&mut self, step: &StepPlan, after: Option<f64>, now_ms: u64) -> (u64, DelaySource) {
+        let header = self
+            .st
+            .frames
+            .last()
+            .and_then(|f| f.exchange.as_ref())
+            .and_then(|x| x.response_header("retry-after"));
+        let unix_now = now_ms + self.st.wall_clock_offset_ms;
+        let (mut delay, source) = match header.as_deref().and_then(|h| retry_after_ms(h, unix_now))
+        {
+            Some(ms) => (ms, DelaySource::RetryAfterHeader),
+            None => match after {
+                Some(s) => ((s * 1000.0) as u64, DelaySource::RetryAfter),
+                None => (0, DelaySource::None),
+            },
+        };
+        let cap = self.opts.max_retry_delay.as_millis() as u64;
+        if delay > cap {
+            let wf = self.st.frames.last().map(|f| f.wf);
+            self.warn(
+                wf,
+                Some(&step.id),
+                format!(
+                    "retry delay of {} s cut to the limit of {} s",
+                    delay / 1000,
+                    cap / 1000
+                ),
+            );
+            delay = cap;
+        }
+        (delay, source)
+    }
+
+    /// A retry action (number `i` of the step's failure actions): wait and
+    /// run the step again, after running a step or workflow first if it says so.
+    #[allow(clippy::too_many_arguments)]
+    fn retry(
+        &mut self,
+        step: &StepPlan,
+        i: usize,
+        a: &ActionPlan,
+        after: Option<f64>,
+        via: Option<&Via>,
+        judged: Judged,
+        now_ms: u64,
+    ) {
+        let plan = self.plan.clone();
+        let (delay, source) = self.retry_delay(step, after, now_ms);
+        if let Some(c) = self.frame().and_then(|f| f.retries.get_mut(i)) {
+            *c += 1;
+        }
+        // `retry` whose `stepId` is the failing step itself is a plain retry:
+        // running the step as its own preparation would fail the workflow on
+        // the very condition it retries.
+        let pc = self.st.frames.last().map(|f| f.pc);
+        let via = via.filter(|v| !matches!(v, Via::Step(s) if Some(*s) == pc));
+        self.st.retries += 1;
+        if self.st.retries > self.opts.max_retries {
+            self.st.abort = Some(format!(
+                "the run retried more than {} times",
+                self.opts.max_retries
+            ));
+        }
+        let wf = self.st.frames.last().and_then(|f| plan.workflows.get(f.wf));
+        let target = via.map(|v| match v {
+            Via::Step(s) => wf
+                .and_then(|w| w.steps.get(*s))
+                .map(|x| x.id.clone())
+                .unwrap_or_default(),
+            Via::Workflow { workflow, .. } => plan
+                .workflows
+                .get(*workflow)
+                .map(|w| w.id.clone())
+                .unwrap_or_default(),
+        });
+        let rec = action_record(Some(&a.name), ActionType::Retry, target);
+        self.take_action(step, rec.clone());
+        self.record_step(step, judged, Some(rec), now_ms);
+        match via {
+            None => self.schedule_retry(delay, source),
+            Some(Via::Step(s)) => {
+                if let Some(f) = self.frame() {
+                    f.via = Some(ViaStep {
+                        return_pc: f.pc,
+                        return_attempt: f.attempt,
+                        return_retries: f.retries.clone(),
+                        delay_ms: delay,
+                    });
+                    f.pc = *s;
+                    f.attempt = 1;
+                    f.retries.clear();
+                    f.phase = Phase::StepBegin;
+                }
+            }
+            Some(Via::Workflow { workflow, params }) => match self.action_inputs(params.as_deref())
+            {
+                Ok(inputs) => {
+                    self.call(*workflow, inputs, Cont::RetryVia { delay_ms: delay }, now_ms)
+                }
+                Err(e) => self.fail(FailureKind::Request, e, now_ms),
+            },
+        }
+    }
+
+    /// Waits `delay_ms` before running the top frame's step again.
+    pub(super) fn schedule_retry(&mut self, delay_ms: u64, source: DelaySource) {
+        let plan = self.plan.clone();
+        let id = self.id();
+        let Some(f) = self.frame() else { return };
+        f.phase = Phase::AwaitRetry;
+        let (wf, pc, attempt) = (f.wf, f.pc, f.attempt);
+        let Some(w) = plan.workflows.get(wf) else {
+            return;
+        };
+        let step_id = w.steps.get(pc).map(|s| s.id.clone()).unwrap_or_default();
+        self.events.push(Event::RetryScheduled {
+            workflow_id: w.id.clone(),
+            step_id,
+            attempt: attempt + 1,
+            delay_ms,
+            source,
+        });
+        let duration = std::time::Duration::from_millis(delay_ms);
+        self.issue(
+            super::Command::Sleep { id, duration },
+            super::Waiting::Sleep { id, duration },
+        );
+    }
+
+    /// The first action whose criteria all pass; retry actions whose limit is
+    /// used up are skipped, so later actions apply once the retries are spent.
+    fn choose_action(
+        &mut self,
+        wf_i: usize,
+        step: &StepPlan,
+        actions: &[ActionPlan],
+    ) -> Option<usize> {
+        let plan = self.plan.clone();
+        let f = self.st.frames.last()?;
+        let mut evaluated = Vec::new();
+        let mut chosen = None;
+        {
+            let ctx = Ctx::new(&plan, &self.st, f, None);
+            for (i, a) in actions.iter().enumerate() {
+                if let ActionKind::Retry { limit, .. } = a.kind
+                    && f.retries.get(i).copied().unwrap_or(0) >= limit
+                {
+                    continue;
+                }
+                let mut all = true;
+                for c in &a.criteria {
+                    let v = c.criterion.evaluate(&ctx);
+                    evaluated.push((
+                        a.name.clone(),
+                        c.condition.clone(),
+                        v.passed,
+                        v.reason.clone(),
+                    ));
+                    if !v.passed {
+                        all = false;
+                        break;
+                    }
+                }
+                if all {
+                    chosen = Some(i);
+                    break;
+                }
+            }
+        }
+        let wf_id = plan.workflows.get(wf_i).map(|w| w.id.clone()).unwrap_or_default();
+        for (name, condition, passed, reason) in evaluated {
+            self.events.push(Event::CriterionEvaluated {
+                workflow_id: wf_id.clone(),
+                step_id: step.id.clone(),
+                of: name,
+                condition,
+                passed,
+                reason,
+            });
+        }
+        chosen
+    }
+
+    fn take_action(&mut self, step: &StepPlan, action: ActionRecord) {
+        let wf = self
+            .st
+            .frames
+            .last()
+            .and_then(|f| self.plan.workflows.get(f.wf))
+            .map(|w| w.id.clone())
+            .unwrap_or_default();
+        self.events.push(Event::ActionTaken {
+            workflow_id: wf,
+            step_id: step.id.clone(),
+            action,
+        });
+    }
+}
