@@ -173,7 +173,7 @@ impl std::fmt::Display for Exchange {
 pub struct MockServer {
     mock: Arc<Mock>,
     addr: SocketAddr,
-    running: Option<server::Running>,
+    server: arazzo_serve::Server,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -201,11 +201,11 @@ impl MockServer {
     /// runs) shares its caches of built operations, compiled validators and synthesized bodies,
     /// and its log.
     pub async fn serve(mock: Arc<Mock>, port: u16) -> std::io::Result<MockServer> {
-        let (addr, running) = server::start(Arc::clone(&mock), port).await?;
+        let server = server::start(Arc::clone(&mock), port).await?;
         Ok(MockServer {
             mock,
-            addr,
-            running: Some(running),
+            addr: server.local_addr(),
+            server,
         })
     }
 
@@ -234,10 +234,8 @@ impl MockServer {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop().await;
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -55,7 +55,7 @@ use state::{PlannedFailure, Shared};
 pub struct Simulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    server: Option<server::Handle>,
+    server: arazzo_serve::Server,
 }
 
 impl Simulator {
@@ -68,14 +68,11 @@ impl Simulator {
     /// setups that need a fixed URL.
     pub async fn start_on_port(config: SimConfig, port: u16) -> std::io::Result<Simulator> {
         let shared = Arc::new(Shared::new(config));
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-        let addr = listener.local_addr()?;
-        let server = server::spawn(listener, Arc::clone(&shared));
+        let server = server::start(Arc::clone(&shared), port).await?;
         Ok(Simulator {
             shared,
-            addr,
-            server: Some(server),
+            addr: server.local_addr(),
+            server,
         })
     }
 
@@ -149,17 +146,7 @@ impl Simulator {
     }
 
     /// Stops accepting connections, closes open ones and waits for the server task to end.
-    pub async fn shutdown(mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop().await;
-        }
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
