@@ -5,10 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-use arazzo_model::model::{
-    ActionRef, Document, FailureAction, FailureKind, StepTarget, SuccessAction, SuccessKind,
-    Workflow,
-};
+use arazzo_model::model::{Action, ActionKind, ActionRef, Document, StepTarget, Workflow};
 use arazzo_model::validate::parse_component_reference;
 
 use crate::exit;
@@ -91,9 +88,9 @@ fn reachable<'d>(doc: &'d Document, start: &'d Workflow) -> Vec<&'d Workflow> {
 fn success_actions<'d>(
     doc: &'d Document,
     wf: &'d Workflow,
-    own: Option<&'d [ActionRef<SuccessAction>]>,
-) -> Vec<&'d SuccessAction> {
-    let mut out: Vec<&SuccessAction> = Vec::new();
+    own: Option<&'d [ActionRef]>,
+) -> Vec<&'d Action> {
+    let mut out: Vec<&Action> = Vec::new();
     for a in own
         .unwrap_or_default()
         .iter()
@@ -116,9 +113,9 @@ fn success_actions<'d>(
 fn failure_actions<'d>(
     doc: &'d Document,
     wf: &'d Workflow,
-    own: Option<&'d [ActionRef<FailureAction>]>,
-) -> Vec<&'d FailureAction> {
-    let mut out: Vec<&FailureAction> = Vec::new();
+    own: Option<&'d [ActionRef]>,
+) -> Vec<&'d Action> {
+    let mut out: Vec<&Action> = Vec::new();
     for a in own
         .unwrap_or_default()
         .iter()
@@ -225,8 +222,9 @@ pub fn mermaid(doc: &Document, workflows: &[&Workflow]) -> String {
                 };
                 unconditional |= a.criteria.is_empty();
                 let to = match a.kind {
-                    SuccessKind::End => Some(id(&[w, "end"])),
-                    SuccessKind::Goto => a
+                    // Success actions are never retries: the parser reads `retry` as `end`.
+                    ActionKind::End | ActionKind::Retry => Some(id(&[w, "end"])),
+                    ActionKind::Goto => a
                         .step_id
                         .as_deref()
                         .map(|t| id(&[w, t]))
@@ -246,19 +244,19 @@ pub fn mermaid(doc: &Document, workflows: &[&Workflow]) -> String {
             }
             for a in failure_actions(doc, wf, s.on_failure.as_deref()) {
                 let (kind, to) = match a.kind {
-                    FailureKind::End => ("end", Some(id(&[w, "end"]))),
-                    FailureKind::Goto => (
+                    ActionKind::End => ("end", Some(id(&[w, "end"]))),
+                    ActionKind::Goto => (
                         "goto",
                         a.step_id
                             .as_deref()
                             .map(|t| id(&[w, t]))
                             .or_else(|| a.workflow_id.as_deref().and_then(entry)),
                     ),
-                    FailureKind::Retry => ("retry", Some(me.clone())),
+                    ActionKind::Retry => ("retry", Some(me.clone())),
                 };
                 if let Some(to) = to {
                     let limit = match a.kind {
-                        FailureKind::Retry => format!(" ×{}", a.retry_limit.unwrap_or(1)),
+                        ActionKind::Retry => format!(" ×{}", a.retry_limit.unwrap_or(1)),
                         _ => String::new(),
                     };
                     let _ = writeln!(
@@ -267,7 +265,7 @@ pub fn mermaid(doc: &Document, workflows: &[&Workflow]) -> String {
                         label(&a.name)
                     );
                 }
-                if a.kind == FailureKind::Retry
+                if a.kind == ActionKind::Retry
                     && let Some(via) = a
                         .step_id
                         .as_deref()

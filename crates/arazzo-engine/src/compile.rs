@@ -17,8 +17,8 @@ use arazzo_expr::{
 };
 use arazzo_model::load::{Part, escape_token};
 use arazzo_model::model::{
-    ActionRef, Document, ExpressionType, FailureKind, Parameter, ParameterIn, ParameterRef, Step,
-    StepTarget, SuccessKind, Version, Workflow,
+    self, Action, ActionRef, Document, ExpressionType, Parameter, ParameterIn, ParameterRef, Step,
+    StepTarget, Version, Workflow,
 };
 use arazzo_model::validate::{
     ComponentKind, WorkflowRef, parse_component_reference, parse_workflow_ref,
@@ -395,8 +395,20 @@ impl<'a> Compiler<'a> {
             .iter()
             .flat_map(|c| c.criterion.expectations())
             .collect();
-        let on_success = self.success_actions(d, wf, step);
-        let on_failure = self.failure_actions(d, wf, step);
+        let on_success = self.actions(
+            d,
+            wf,
+            step.on_success.as_deref(),
+            &wf.success_actions,
+            ComponentKind::SuccessActions,
+        );
+        let on_failure = self.actions(
+            d,
+            wf,
+            step.on_failure.as_deref(),
+            &wf.failure_actions,
+            ComponentKind::FailureActions,
+        );
         let outputs = self.outputs(d, &step.outputs, &format!("{}/outputs", step.path));
         let depends_on = step
             .depends_on
@@ -1093,115 +1105,72 @@ impl<'a> Compiler<'a> {
         Some(self.compile_params(d, &resolved, false))
     }
 
-    fn success_actions(&mut self, d: usize, wf: &'a Workflow, step: &'a Step) -> Vec<ActionPlan> {
-        let list = merged_actions(
-            step.on_success.as_deref().unwrap_or_default(),
-            &wf.success_actions,
-            ComponentKind::SuccessActions,
-            &self.doc(d).components.success_actions,
-            |a| &a.name,
-        );
-        list.into_iter()
-            .filter_map(|a| {
-                let criteria = a
-                    .criteria
-                    .iter()
-                    .filter_map(|c| self.criterion(d, c))
-                    .collect();
-                let kind = match a.kind {
-                    SuccessKind::End => ActionKind::End,
-                    SuccessKind::Goto => self.goto(
-                        d,
-                        wf,
-                        a.step_id.as_deref(),
-                        a.workflow_id.as_deref(),
-                        &a.parameters,
-                        &a.path,
-                    )?,
-                };
-                Some(ActionPlan {
-                    name: a.name.clone(),
-                    criteria,
-                    kind,
-                })
-            })
-            .collect()
-    }
-
-    fn goto(
+    /// A step's own actions of one list (`kind`: success or failure
+    /// actions) merged with its workflow's, compiled.
+    fn actions(
         &mut self,
         d: usize,
         wf: &'a Workflow,
-        step_id: Option<&str>,
-        workflow_id: Option<&str>,
-        params: &'a [ParameterRef],
-        path: &str,
-    ) -> Option<ActionKind> {
-        if let Some(s) = step_id {
-            return wf.step_index(s).map(ActionKind::GotoStep);
-        }
-        let w = workflow_id?;
-        let workflow = self.workflow_ref(d, w, &format!("{path}/workflowId"))?;
-        Some(ActionKind::GotoWorkflow {
-            workflow,
-            params: self.action_params(d, wf, params),
+        own: Option<&'a [ActionRef]>,
+        workflow: &'a [ActionRef],
+        kind: ComponentKind,
+    ) -> Vec<ActionPlan> {
+        let components = &self.doc(d).components;
+        let components = if kind == ComponentKind::SuccessActions {
+            &components.success_actions
+        } else {
+            &components.failure_actions
+        };
+        let list = merged_actions(own.unwrap_or_default(), workflow, kind, components);
+        list.into_iter()
+            .filter_map(|a| self.action(d, wf, a))
+            .collect()
+    }
+
+    fn action(&mut self, d: usize, wf: &'a Workflow, a: &'a Action) -> Option<ActionPlan> {
+        let criteria = a
+            .criteria
+            .iter()
+            .filter_map(|c| self.criterion(d, c))
+            .collect();
+        let kind = match a.kind {
+            model::ActionKind::End => ActionKind::End,
+            model::ActionKind::Goto => self.goto(d, wf, a)?,
+            model::ActionKind::Retry => {
+                let via = if let Some(s) = &a.step_id {
+                    Some(Via::Step(wf.step_index(s)?))
+                } else if let Some(w) = &a.workflow_id {
+                    Some(Via::Workflow {
+                        workflow: self.workflow_ref(d, w, &format!("{}/workflowId", a.path))?,
+                        params: self.action_params(d, wf, &a.parameters),
+                    })
+                } else {
+                    None
+                };
+                ActionKind::Retry {
+                    after: a.retry_after,
+                    limit: a.retry_limit.unwrap_or(1),
+                    via,
+                }
+            }
+        };
+        Some(ActionPlan {
+            name: a.name.clone(),
+            criteria,
+            kind,
         })
     }
 
-    fn failure_actions(&mut self, d: usize, wf: &'a Workflow, step: &'a Step) -> Vec<ActionPlan> {
-        let list = merged_actions(
-            step.on_failure.as_deref().unwrap_or_default(),
-            &wf.failure_actions,
-            ComponentKind::FailureActions,
-            &self.doc(d).components.failure_actions,
-            |a| &a.name,
-        );
-        list.into_iter()
-            .filter_map(|a| {
-                let criteria = a
-                    .criteria
-                    .iter()
-                    .filter_map(|c| self.criterion(d, c))
-                    .collect();
-                let kind = match a.kind {
-                    FailureKind::End => ActionKind::End,
-                    FailureKind::Goto => self.goto(
-                        d,
-                        wf,
-                        a.step_id.as_deref(),
-                        a.workflow_id.as_deref(),
-                        &a.parameters,
-                        &a.path,
-                    )?,
-                    FailureKind::Retry => {
-                        let via = if let Some(s) = &a.step_id {
-                            Some(Via::Step(wf.step_index(s)?))
-                        } else if let Some(w) = &a.workflow_id {
-                            Some(Via::Workflow {
-                                workflow: self.workflow_ref(
-                                    d,
-                                    w,
-                                    &format!("{}/workflowId", a.path),
-                                )?,
-                                params: self.action_params(d, wf, &a.parameters),
-                            })
-                        } else {
-                            None
-                        };
-                        ActionKind::Retry {
-                            after: a.retry_after,
-                            limit: a.retry_limit.unwrap_or(1),
-                            via,
-                        }
-                    }
-                };
-                Some(ActionPlan {
-                    name: a.name.clone(),
-                    criteria,
-                    kind,
-                })
-            })
-            .collect()
+    fn goto(&mut self, d: usize, wf: &'a Workflow, a: &'a Action) -> Option<ActionKind> {
+        if let Some(s) = &a.step_id {
+            return wf.step_index(s).map(ActionKind::GotoStep);
+        }
+        let w = a.workflow_id.as_deref()?;
+        let workflow = self.workflow_ref(d, w, &format!("{}/workflowId", a.path))?;
+        Some(ActionKind::GotoWorkflow {
+            workflow,
+            params: self.action_params(d, wf, &a.parameters),
+        })
     }
 
     /// Checks what every expression of a workflow refers to.
@@ -1631,14 +1600,13 @@ fn expected_status(condition: &str) -> Option<u16> {
 /// A step's own actions, then its workflow's that it does not override by
 /// name, with Reusable Objects of `kind` resolved in `components` (a reference
 /// that does not resolve is reported by the validator and left out here).
-fn merged_actions<'x, T>(
-    own: &'x [ActionRef<T>],
-    workflow: &'x [ActionRef<T>],
+fn merged_actions<'x>(
+    own: &'x [ActionRef],
+    workflow: &'x [ActionRef],
     kind: ComponentKind,
-    components: &'x IndexMap<String, T>,
-    name: impl Fn(&T) -> &str,
-) -> Vec<&'x T> {
-    let mut list: Vec<&'x T> = Vec::new();
+    components: &'x IndexMap<String, Action>,
+) -> Vec<&'x Action> {
+    let mut list: Vec<&'x Action> = Vec::new();
     for a in own.iter().chain(workflow) {
         let action = match a {
             ActionRef::Inline(x) => Some(x),
@@ -1647,7 +1615,7 @@ fn merged_actions<'x, T>(
                 .and_then(|(_, n)| components.get(n)),
         };
         if let Some(x) = action
-            && !list.iter().any(|e| name(e) == name(x))
+            && !list.iter().any(|e| e.name == x.name)
         {
             list.push(x);
         }

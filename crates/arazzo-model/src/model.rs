@@ -197,9 +197,9 @@ pub struct Workflow {
     /// `steps`, in order.
     pub steps: Vec<Step>,
     /// `successActions`, applicable to every step.
-    pub success_actions: Vec<ActionRef<SuccessAction>>,
+    pub success_actions: Vec<ActionRef>,
     /// `failureActions`, applicable to every step.
-    pub failure_actions: Vec<ActionRef<FailureAction>>,
+    pub failure_actions: Vec<ActionRef>,
     /// `outputs`: name → expression (1.1: or a Selector Object).
     pub outputs: IndexMap<String, Value>,
     /// `parameters`, applicable to every step.
@@ -284,9 +284,9 @@ pub struct Step {
     /// `successCriteria`: all must pass.
     pub success_criteria: Vec<Criterion>,
     /// `onSuccess` (`None` when absent).
-    pub on_success: Option<Vec<ActionRef<SuccessAction>>>,
+    pub on_success: Option<Vec<ActionRef>>,
     /// `onFailure` (`None` when absent).
-    pub on_failure: Option<Vec<ActionRef<FailureAction>>>,
+    pub on_failure: Option<Vec<ActionRef>>,
     /// `outputs`: name → expression (1.1: or a Selector Object).
     pub outputs: IndexMap<String, Value>,
     /// `timeout` in milliseconds (1.1).
@@ -384,68 +384,47 @@ pub enum ParameterRef {
 
 /// An action written inline or referenced from components.
 #[derive(Debug, Clone)]
-pub enum ActionRef<T> {
+pub enum ActionRef {
     /// Written inline.
-    Inline(T),
+    Inline(Action),
     /// A Reusable Object.
     Reusable(Reusable),
 }
 
-/// The `type` of a success action.
+/// The `type` of an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SuccessKind {
-    /// End the workflow.
+pub enum ActionKind {
+    /// End the workflow (as succeeded after a success action, as failed
+    /// after a failure action).
     End,
     /// Transfer to a step or workflow.
     Goto,
-}
-
-/// A Success Action Object.
-#[derive(Debug, Clone)]
-pub struct SuccessAction {
-    /// `name`.
-    pub name: String,
-    /// `type`.
-    pub kind: SuccessKind,
-    /// `stepId` (goto).
-    pub step_id: Option<String>,
-    /// `workflowId` (goto).
-    pub workflow_id: Option<String>,
-    /// `criteria`: all must pass for the action to apply.
-    pub criteria: Vec<Criterion>,
-    /// `parameters` (1.1): inputs for the target workflow.
-    pub parameters: Vec<ParameterRef>,
-    /// `x-` extensions.
-    pub extensions: Extensions,
-    /// JSON pointer of this object in the document.
-    pub path: String,
-}
-
-/// The `type` of a failure action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// End the workflow (as failed).
-    End,
-    /// Transfer to a step or workflow.
-    Goto,
-    /// Retry the current step, optionally after running a step or workflow.
+    /// Retry the current step, optionally after running a step or workflow
+    /// (failure actions only).
     Retry,
 }
 
-/// A Failure Action Object.
+/// A Success Action Object or a Failure Action Object.
+///
+/// The two share every field but `retryAfter` and `retryLimit`, which only
+/// failure actions have, and only failure actions may `retry`. The parser
+/// reports those on a success action and never builds a success action of
+/// kind [`ActionKind::Retry`] or with retry fields set; which list an action
+/// is in (`onSuccess`/`successActions` or `onFailure`/`failureActions`) says
+/// which of the two it is.
 #[derive(Debug, Clone)]
-pub struct FailureAction {
+pub struct Action {
     /// `name`.
     pub name: String,
     /// `type`.
-    pub kind: FailureKind,
+    pub kind: ActionKind,
     /// `stepId` (goto, or the step to run before retrying).
     pub step_id: Option<String>,
     /// `workflowId` (goto, or the workflow to run before retrying).
     pub workflow_id: Option<String>,
-    /// `retryAfter`: seconds to wait before retrying.
+    /// `retryAfter` (failure actions): seconds to wait before retrying.
     pub retry_after: Option<f64>,
-    /// `retryLimit`: how many retries (one when absent).
+    /// `retryLimit` (failure actions): how many retries (one when absent).
     pub retry_limit: Option<u64>,
     /// `criteria`: all must pass for the action to apply.
     pub criteria: Vec<Criterion>,
@@ -551,9 +530,9 @@ pub struct Components {
     /// `parameters`.
     pub parameters: IndexMap<String, Parameter>,
     /// `successActions`.
-    pub success_actions: IndexMap<String, SuccessAction>,
+    pub success_actions: IndexMap<String, Action>,
     /// `failureActions`.
-    pub failure_actions: IndexMap<String, FailureAction>,
+    pub failure_actions: IndexMap<String, Action>,
     /// `x-` extensions.
     pub extensions: Extensions,
 }

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::actions::Role;
 use super::fields::*;
 use super::{Parser, is_identifier, join};
 use crate::diag::Code;
@@ -175,13 +176,13 @@ impl Parser<'_> {
                     }
                     "successActions" => {
                         if let Some(am) = self.object(value, &p, "a success action") {
-                            let a = self.success_action(am, p);
+                            let a = self.action(am, p, Role::Success);
                             c.success_actions.insert(key.clone(), a);
                         }
                     }
                     "failureActions" => {
                         if let Some(am) = self.object(value, &p, "a failure action") {
-                            let a = self.failure_action(am, p);
+                            let a = self.action(am, p, Role::Failure);
                             c.failure_actions.insert(key.clone(), a);
                         }
                     }

@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::actions::Role;
 use super::fields::*;
 use super::{Parser, describe, is_identifier, is_selector_object, join};
 use crate::diag::Code;
@@ -35,8 +36,8 @@ impl Parser<'_> {
             .filter_map(|(p, v)| self.step(v, p))
             .collect();
         let depends_on = self.string_list(m, &path, "dependsOn");
-        let success_actions = self.action_list(m, &path, "successActions", Self::success_action);
-        let failure_actions = self.action_list(m, &path, "failureActions", Self::failure_action);
+        let success_actions = self.action_list(m, &path, "successActions", Role::Success);
+        let failure_actions = self.action_list(m, &path, "failureActions", Role::Failure);
         let outputs = self.outputs(m, &path);
         let parameters = self.parameter_list(m, &path, "parameters");
         Some(Workflow {
@@ -130,10 +131,10 @@ impl Parser<'_> {
         let success_criteria = self.criteria(m, &path, "successCriteria");
         let on_success = m
             .contains_key("onSuccess")
-            .then(|| self.action_list(m, &path, "onSuccess", Self::success_action));
+            .then(|| self.action_list(m, &path, "onSuccess", Role::Success));
         let on_failure = m
             .contains_key("onFailure")
-            .then(|| self.action_list(m, &path, "onFailure", Self::failure_action));
+            .then(|| self.action_list(m, &path, "onFailure", Role::Failure));
         let outputs = self.outputs(m, &path);
         let timeout = match m.get("timeout") {
             Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),

@@ -11,28 +11,41 @@ impl<'a> Validator<'a> {
     pub(super) fn check_actions(
         &mut self,
         wf: &Workflow,
-        success: &[ActionRef<SuccessAction>],
-        failure: &[ActionRef<FailureAction>],
+        success: &[ActionRef],
+        failure: &[ActionRef],
     ) {
-        self.check_actions_list(wf, success, "successActions");
-        self.check_actions_list(wf, failure, "failureActions");
+        self.check_actions_list(wf, success, "successActions", ComponentKind::SuccessActions);
+        self.check_actions_list(wf, failure, "failureActions", ComponentKind::FailureActions);
     }
 
-    pub(super) fn check_actions_list<T: Action>(
+    /// The action component `name` of `kind` (success or failure actions).
+    fn action_component(&self, kind: ComponentKind, name: &str) -> Option<&'a Action> {
+        let c = &self.doc.components;
+        match kind {
+            ComponentKind::SuccessActions => c.success_actions.get(name),
+            ComponentKind::FailureActions => c.failure_actions.get(name),
+            ComponentKind::Parameters | ComponentKind::Inputs => None,
+        }
+    }
+
+    /// Checks an action list (`what` is its field name) whose Reusable
+    /// Objects must refer to components of `kind`.
+    pub(super) fn check_actions_list(
         &mut self,
         wf: &Workflow,
-        list: &[ActionRef<T>],
+        list: &[ActionRef],
         what: &str,
+        kind: ComponentKind,
     ) {
         let mut seen: HashMap<String, String> = HashMap::new();
         for a in list {
-            let (action, at): (Option<&T>, String) = match a {
-                ActionRef::Inline(a) => (Some(a), a.path().to_string()),
+            let (action, at): (Option<&Action>, String) = match a {
+                ActionRef::Inline(a) => (Some(a), a.path.clone()),
                 ActionRef::Reusable(r) => {
-                    let ok = self.check_reference(r, T::KIND);
+                    let ok = self.check_reference(r, kind);
                     let resolved = if ok {
                         parse_component_reference(&r.reference)
-                            .and_then(|(_, n)| T::component(self.doc, n))
+                            .and_then(|(_, n)| self.action_component(kind, n))
                     } else {
                         None
                     };
@@ -40,29 +53,29 @@ impl<'a> Validator<'a> {
                 }
             };
             let Some(action) = action else { continue };
-            if let Some(first) = seen.get(action.name()) {
+            if let Some(first) = seen.get(&action.name) {
                 let d = self
                     .error(
                         Code::DuplicateAction,
                         &at,
                         Part::Value,
-                        format!("`{what}` lists two actions named `{}`", action.name()),
+                        format!("`{what}` lists two actions named `{}`", action.name),
                     )
                     .note("first listed here", self.doc.locate(first, Part::Value));
                 self.diags.push(d);
-            } else if !action.name().is_empty() {
-                seen.insert(action.name().to_string(), at.clone());
+            } else if !action.name.is_empty() {
+                seen.insert(action.name.clone(), at.clone());
             }
-            if let Some(step) = action.step_id()
+            if let Some(step) = action.step_id.as_deref()
                 && wf.step(step).is_none()
             {
                 let mut d = self.error(
                     Code::UnknownStep,
-                    &format!("{}/stepId", action.path()),
+                    &format!("{}/stepId", action.path),
                     Part::Value,
                     format!("workflow `{}` has no step `{step}`", wf.workflow_id),
                 );
-                if action.path() != at {
+                if action.path != at {
                     d = d.note("used by this step", self.doc.locate(&at, Part::Value));
                 }
                 if let Some(close) =
@@ -72,13 +85,13 @@ impl<'a> Validator<'a> {
                 }
                 self.diags.push(d);
             }
-            if let Some(w) = action.workflow_id()
-                && action.path() == at
+            if let Some(w) = action.workflow_id.as_deref()
+                && action.path == at
             {
-                self.workflow_ref(w, &format!("{}/workflowId", action.path()));
+                self.workflow_ref(w, &format!("{}/workflowId", action.path));
             }
-            if action.path() == at {
-                self.check_params(action.parameters(), Owner::Action);
+            if action.path == at {
+                self.check_params(&action.parameters, Owner::Action);
             }
         }
     }
@@ -86,17 +99,12 @@ impl<'a> Validator<'a> {
     /// Control flow that cannot do what it seems to: a conditional `goto` to
     /// the step that runs next anyway, which leaves the other case falling
     /// through into that same step.
-    pub(super) fn control_flow(
-        &mut self,
-        wf: &Workflow,
-        idx: usize,
-        list: &[ActionRef<SuccessAction>],
-    ) {
+    pub(super) fn control_flow(&mut self, wf: &Workflow, idx: usize, list: &[ActionRef]) {
         let Some(next) = wf.steps.get(idx + 1) else {
             return;
         };
         let step = &wf.steps[idx];
-        let inline: Vec<&SuccessAction> = list
+        let inline: Vec<&Action> = list
             .iter()
             .filter_map(|a| match a {
                 ActionRef::Inline(a) => Some(a),
@@ -104,8 +112,8 @@ impl<'a> Validator<'a> {
                     .and_then(|(_, n)| self.doc.components.success_actions.get(n)),
             })
             .collect();
-        let to_next = |a: &&SuccessAction| {
-            a.kind == SuccessKind::Goto && a.step_id.as_deref() == Some(next.step_id.as_str())
+        let to_next = |a: &&Action| {
+            a.kind == ActionKind::Goto && a.step_id.as_deref() == Some(next.step_id.as_str())
         };
         for a in inline
             .iter()
@@ -143,60 +151,5 @@ impl<'a> Validator<'a> {
                 .hint("add an `end` action (or a goto elsewhere) to handle the case where the criteria fail");
             self.diags.push(d);
         }
-    }
-}
-
-/// What the list checks need from success and failure actions alike.
-pub(super) trait Action {
-    const KIND: ComponentKind;
-    fn name(&self) -> &str;
-    fn path(&self) -> &str;
-    fn step_id(&self) -> Option<&str>;
-    fn workflow_id(&self) -> Option<&str>;
-    fn parameters(&self) -> &[ParameterRef];
-    fn component<'d>(doc: &'d Document, name: &str) -> Option<&'d Self>;
-}
-
-impl Action for SuccessAction {
-    const KIND: ComponentKind = ComponentKind::SuccessActions;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn step_id(&self) -> Option<&str> {
-        self.step_id.as_deref()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        self.workflow_id.as_deref()
-    }
-    fn parameters(&self) -> &[ParameterRef] {
-        &self.parameters
-    }
-    fn component<'d>(doc: &'d Document, name: &str) -> Option<&'d Self> {
-        doc.components.success_actions.get(name)
-    }
-}
-
-impl Action for FailureAction {
-    const KIND: ComponentKind = ComponentKind::FailureActions;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn step_id(&self) -> Option<&str> {
-        self.step_id.as_deref()
-    }
-    fn workflow_id(&self) -> Option<&str> {
-        self.workflow_id.as_deref()
-    }
-    fn parameters(&self) -> &[ParameterRef] {
-        &self.parameters
-    }
-    fn component<'d>(doc: &'d Document, name: &str) -> Option<&'d Self> {
-        doc.components.failure_actions.get(name)
     }
 }

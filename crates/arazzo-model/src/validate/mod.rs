@@ -161,18 +161,11 @@ impl<'a> Validator<'a> {
 
     fn components(&mut self) {
         let c = &self.doc.components;
-        for a in c.success_actions.values() {
+        let actions = || c.success_actions.values().chain(c.failure_actions.values());
+        for a in actions() {
             self.check_params(&a.parameters, Owner::Action);
         }
-        for a in c.failure_actions.values() {
-            self.check_params(&a.parameters, Owner::Action);
-        }
-        for a in c.success_actions.values() {
-            if let Some(w) = &a.workflow_id {
-                self.workflow_ref(w, &format!("{}/workflowId", a.path));
-            }
-        }
-        for a in c.failure_actions.values() {
+        for a in actions() {
             if let Some(w) = &a.workflow_id {
                 self.workflow_ref(w, &format!("{}/workflowId", a.path));
             }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Owner, Validator, WorkflowRef, parse_workflow_ref};
+use super::{ComponentKind, Owner, Validator, WorkflowRef, parse_workflow_ref};
 use crate::diag::Code;
 use crate::load::Part;
 use crate::model::*;
@@ -92,11 +92,11 @@ impl<'a> Validator<'a> {
                 self.workflow_ref(w, &format!("{}/workflowId", step.path));
             }
             if let Some(list) = &step.on_success {
-                self.check_actions_list(wf, list, "onSuccess");
+                self.check_actions_list(wf, list, "onSuccess", ComponentKind::SuccessActions);
                 self.control_flow(wf, idx, list);
             }
             if let Some(list) = &step.on_failure {
-                self.check_actions_list(wf, list, "onFailure");
+                self.check_actions_list(wf, list, "onFailure", ComponentKind::FailureActions);
             }
             for (i, dep) in step.depends_on.iter().enumerate() {
                 self.step_dependency(wf, dep, &format!("{}/dependsOn/{i}", step.path));
