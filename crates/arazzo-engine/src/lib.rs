@@ -192,7 +192,7 @@ pub fn compile_bytes(
         if doc.source_description(source).is_none() {
             diags.push(Diagnostic::error(
                 Code::UnknownSource,
-                format!("--source {source}=…: the document has no source description `{source}`"),
+                format!("the document has no source description `{source}`"),
             ));
             continue;
         }
@@ -218,9 +218,7 @@ pub fn compile_bytes(
         if !compiled.plan.set_server(source, server.clone()) {
             diags.push(Diagnostic::error(
                 Code::UnknownSource,
-                format!(
-                    "--server {source}=…: the document has no OpenAPI source description `{source}`"
-                ),
+                format!("the document has no OpenAPI source description `{source}`"),
             ));
         }
     }

@@ -173,26 +173,28 @@ impl Sources {
             );
             let Some(loaded) = loaded else {
                 for d in diags {
-                    let hint = if override_url.is_none() && !sd.url.contains("://") {
+                    // Where a relative URL was looked for; the CLI adds how to
+                    // point it elsewhere (`--source`).
+                    let hint = (override_url.is_none() && !sd.url.contains("://")).then(|| {
                         format!(
-                            "`{}` is resolved against {}; use `--source {}=PATH` to point it elsewhere",
+                            "`{}` is resolved against {}",
                             sd.url,
-                            display_url(&entry.base),
-                            sd.name
+                            display_url(&entry.base)
                         )
-                    } else {
-                        format!("use `--source {}=PATH` to point it elsewhere", sd.name)
-                    };
+                    });
                     let d = if d.location.is_none() {
-                        Diagnostic {
+                        let d = Diagnostic {
                             message: format!(
                                 "source `{}` could not be loaded: {}",
                                 sd.name, d.message
                             ),
                             ..d
                         }
-                        .at(url_loc.clone())
-                        .hint(hint)
+                        .at(url_loc.clone());
+                        match hint {
+                            Some(h) => d.hint(h),
+                            None => d,
+                        }
                     } else {
                         d
                     };

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use indexmap::IndexMap;
 use url::Url;
 
-use super::{Credential, Credentials, env_name};
+use super::{Credential, Credentials};
 
 /// What to do to a request for its security requirements.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,31 +110,8 @@ pub fn decide(
         }
     }
     missing_names.dedup();
-    let hint = requirements
-        .iter()
-        .flat_map(|a| a.0.iter())
-        .find_map(|(n, _)| schemes.get(n))
-        .map(credential_hint)
-        .unwrap_or_default();
-    AuthDecision::Missing(format!(
-        "no credentials for {}; {hint}",
-        missing_names.join(" or ")
-    ))
-}
-
-/// How a user supplies a credential for `scheme`.
-pub fn credential_hint(scheme: &SecurityScheme) -> String {
-    let n = &scheme.name;
-    let env = env_name(n);
-    match &scheme.kind {
-        SchemeKind::Basic => format!(
-            "supply them with `--auth {n}.username=… --auth {n}.password=…` (or {env}_USERNAME and {env}_PASSWORD)"
-        ),
-        SchemeKind::OAuth2(flows) if flows.client_credentials.is_some() => format!(
-            "supply `--auth {n}.client_id=… --auth {n}.client_secret=…` (or {env}_CLIENT_ID and {env}_CLIENT_SECRET), or an access token with `--auth {n}=TOKEN` ({env})"
-        ),
-        _ => format!("supply it with `--auth {n}=VALUE` (or {env})"),
-    }
+    // How to supply them is the embedder's to say (the CLI names its flags).
+    AuthDecision::Missing(format!("no credentials for {}", missing_names.join(" or ")))
 }
 
 enum Need {

@@ -16,7 +16,7 @@
 mod decide;
 mod token;
 
-pub use decide::{Applied, AuthDecision, apply, credential_hint, decide};
+pub use decide::{Applied, AuthDecision, apply, decide};
 pub use token::{parse_token_response, token_request};
 
 use std::collections::HashMap;

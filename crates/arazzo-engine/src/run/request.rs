@@ -38,7 +38,7 @@ impl Run {
         };
         let base = base.map_err(|e| {
             format!(
-                "no server to send {} to: {e} (point the source at one with --server NAME=URL)",
+                "no server to send {} to: {e}",
                 opp.op.label()
             )
         })?;
