@@ -12,6 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
 
+use arazzo_expr::JsonPointer;
 use serde_json::{Map, Value, json};
 use url::Url;
 
@@ -97,16 +98,18 @@ impl SchemaValidator {
 pub(crate) fn json_path(prefix: &str, instance: &Value, pointer: &str) -> String {
     let mut out = prefix.to_string();
     let mut at = Some(instance);
-    for raw in pointer.split('/').skip(1) {
-        let token = raw.replace("~1", "/").replace("~0", "~");
+    // Instance paths come from the validator, always well formed; a malformed one names nothing.
+    let pointer = JsonPointer::parse(pointer).unwrap_or_default();
+    for token in pointer.tokens() {
+        let token = token.as_str();
         match at {
             Some(Value::Array(items)) => {
                 out.push_str(&format!("[{token}]"));
                 at = token.parse::<usize>().ok().and_then(|i| items.get(i));
             }
             other => {
-                push_key(&mut out, &token);
-                at = other.and_then(|v| v.get(&token));
+                push_key(&mut out, token);
+                at = other.and_then(|v| v.get(token));
             }
         }
     }

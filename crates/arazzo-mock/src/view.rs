@@ -4,7 +4,7 @@
 //! nested references are relative to; synthesis and validation need it, so the schemas are read
 //! again here from the raw description.
 
-use arazzo_model::load::escape_token;
+use arazzo_expr::JsonPointer;
 use arazzo_openapi::operation::{self, Operation};
 use arazzo_openapi::serialize::Location;
 use arazzo_openapi::{OpEntry, OpenApi, Store, Version};
@@ -36,7 +36,7 @@ impl OpView {
     pub(crate) fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> OpView {
         let op = operation::build(api, entry, store);
         let swagger = api.version == Version::Swagger2;
-        let item_ptr = format!("/paths/{}", escape_token(&entry.path));
+        let item_ptr = JsonPointer::from_tokens(["paths", entry.path.as_str()]).to_string();
         let item = api
             .doc
             .value

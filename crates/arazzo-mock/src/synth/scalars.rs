@@ -1,6 +1,7 @@
 //! Numbers and strings: bounds and `multipleOf`, patterns, formats, and realistic values derived
 //! from property names.
 
+use arazzo_expr::JsonPointer;
 use serde_json::{Number, Value};
 
 use super::{Ctx, Flat};
@@ -220,7 +221,7 @@ fn by_format(format: &str, ctx: &Ctx<'_>) -> Option<String> {
         }
         "uri-template" => "https://example.com/{id}".into(),
         "uuid" | "guid" => uuid(name, v),
-        "json-pointer" => format!("/{}", name.replace('~', "~0").replace('/', "~1")),
+        "json-pointer" => JsonPointer::from_tokens([name]).to_string(),
         "relative-json-pointer" => "0".into(),
         "regex" => "^[a-z]+$".into(),
         "byte" | "base64" => {
