@@ -12,12 +12,10 @@ mod eval;
 mod exit;
 mod graph;
 mod input;
-mod junit;
 mod list;
 mod mock_cmd;
 mod output;
-mod pretty;
-mod run_cmd;
+mod run;
 mod validate;
 
 /// Run, validate and debug Arazzo workflows.
@@ -33,7 +31,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run workflows: send the requests, check the results, follow the actions.
-    Run(run_cmd::RunArgs),
+    Run(run::RunArgs),
     /// Check Arazzo documents and report every problem with its file, line and column.
     Validate(validate::ValidateArgs),
     /// List the workflows of a document with their inputs.
@@ -96,7 +94,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run_cmd::run(args),
+        Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::run(args),
         Command::List(args) => list::run(args),
         Command::Graph(args) => graph::run(args),

@@ -3,12 +3,12 @@
 //! failed and the actual value, and a summary with the outputs.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use arazzo_engine::plan::Plan;
-use arazzo_engine::report::{Event, RunReport, Status, StepRecord};
+use arazzo_engine::report::{
+    ActionType, DelaySource, Event, Reason, RunReport, Status, StepRecord, WorkflowRecord,
+};
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -24,23 +24,22 @@ pub struct Pretty {
     verbose: u8,
     spinner: Option<indicatif::ProgressBar>,
     depth: usize,
-    _plan: Arc<Plan>,
 }
 
 impl Pretty {
     /// A renderer writing to standard output. `live` enables the spinner
     /// (only on a terminal); `color` enables ANSI styles.
-    pub fn new(color: bool, live: bool, verbose: u8, plan: Arc<Plan>) -> Pretty {
+    pub fn new(color: bool, live: bool, verbose: u8) -> Pretty {
         Pretty {
             color,
             live,
             verbose,
             spinner: None,
             depth: 0,
-            _plan: plan,
         }
     }
 
+    /// `text` in `style`, when colour is on.
     fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
@@ -49,6 +48,7 @@ impl Pretty {
         }
     }
 
+    /// Prints a line, above the spinner if one is turning.
     fn println(&mut self, line: &str) {
         match &self.spinner {
             Some(s) => s.suspend(|| {
@@ -60,6 +60,7 @@ impl Pretty {
         }
     }
 
+    /// The indentation of the current workflow nesting depth.
     fn indent(&self) -> String {
         "  ".repeat(self.depth)
     }
@@ -88,43 +89,13 @@ impl Pretty {
                 depth,
                 reason,
                 ..
-            } => {
-                self.depth = *depth;
-                let why = match reason.as_str() {
-                    "requested" => String::new(),
-                    other => self.paint(DIM, &format!(" ({other})")),
-                };
-                let line = format!(
-                    "{}{} {}{why}",
-                    self.indent(),
-                    self.paint(BOLD, "▶"),
-                    self.paint(BOLD, workflow_id)
-                );
-                self.println(&line);
-            }
+            } => self.workflow_started(workflow_id, *depth, *reason),
             Event::StepStarted {
                 step_id,
                 attempt,
                 target,
                 ..
-            } if self.live => {
-                let s = indicatif::ProgressBar::new_spinner();
-                s.set_style(
-                    indicatif::ProgressStyle::with_template(&format!(
-                        "{}  {{spinner}} {{msg}}",
-                        self.indent()
-                    ))
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                let attempt = if *attempt > 1 {
-                    format!(" (attempt {attempt})")
-                } else {
-                    String::new()
-                };
-                s.set_message(format!("{step_id}  {target}{attempt}"));
-                s.enable_steady_tick(Duration::from_millis(80));
-                self.spinner = Some(s);
-            }
+            } if self.live => self.start_spinner(step_id, *attempt, target),
             Event::RequestSent {
                 method,
                 url,
@@ -138,26 +109,8 @@ impl Pretty {
                 } else {
                     ""
                 };
-                let mut lines = vec![format!(
-                    "{}    {} {method} {url}{who}",
-                    self.indent(),
-                    self.paint(CYAN, "→")
-                )];
-                for (n, v) in headers {
-                    lines.push(format!(
-                        "{}      {}",
-                        self.indent(),
-                        self.paint(DIM, &format!("{n}: {v}"))
-                    ));
-                }
-                if self.verbose > 1
-                    && let Some(b) = body
-                {
-                    lines.push(indent_block(b, &format!("{}      ", self.indent())));
-                }
-                for l in lines {
-                    self.println(&l);
-                }
+                let first = format!("{} {method} {url}{who}", self.paint(CYAN, "→"));
+                self.exchange(&first, headers, body.as_deref());
             }
             Event::ResponseReceived {
                 status,
@@ -166,104 +119,141 @@ impl Pretty {
                 duration_ms,
                 ..
             } if self.verbose > 0 => {
-                let mut lines = vec![format!(
-                    "{}    {} {status} {}",
-                    self.indent(),
+                let first = format!(
+                    "{} {status} {}",
                     self.paint(CYAN, "←"),
                     self.paint(DIM, &format!("{duration_ms}ms"))
-                )];
-                for (n, v) in headers {
-                    lines.push(format!(
-                        "{}      {}",
-                        self.indent(),
-                        self.paint(DIM, &format!("{n}: {v}"))
-                    ));
-                }
-                if self.verbose > 1
-                    && let Some(b) = body
-                {
-                    lines.push(indent_block(b, &format!("{}      ", self.indent())));
-                }
-                for l in lines {
-                    self.println(&l);
-                }
+                );
+                self.exchange(&first, headers, body.as_deref());
             }
-            Event::StepFinished { record, .. } => {
-                if let Some(s) = self.spinner.take() {
-                    s.finish_and_clear();
-                }
-                let line = self.step_line(record);
-                self.println(&line);
-                if record.status == Status::Failed {
-                    let failed: Vec<String> = record
-                        .criteria
-                        .iter()
-                        .filter(|c| !c.passed)
-                        .map(|c| {
-                            c.reason
-                                .clone()
-                                .unwrap_or_else(|| format!("`{}` failed", c.condition))
-                        })
-                        .collect();
-                    let lines: Vec<String> = if failed.is_empty() {
-                        record.error.iter().cloned().collect()
-                    } else {
-                        failed
-                    };
-                    for l in lines {
-                        let line = format!("{}      {}", self.indent(), self.paint(RED, &l));
-                        self.println(&line);
-                    }
-                }
-            }
+            Event::StepFinished { record, .. } => self.step_finished(record),
             Event::RetryScheduled {
                 delay_ms,
                 source,
                 attempt,
                 ..
-            } => {
-                let from = match source.as_str() {
-                    "Retry-After" => " (Retry-After)",
-                    "retryAfter" => " (retryAfter)",
-                    _ => "",
-                };
-                let line = format!(
-                    "{}    {} attempt {attempt} in {}{from}",
-                    self.indent(),
-                    self.paint(YELLOW, "↻"),
-                    human_ms(*delay_ms)
-                );
-                self.println(&line);
-            }
+            } => self.retry_scheduled(*attempt, *delay_ms, *source),
             Event::Warning { message, .. } => self.warning(message),
-            Event::WorkflowFinished { record } => {
-                let line = match record.status {
-                    Status::Succeeded => format!(
-                        "{}{} {} succeeded {}",
-                        self.indent(),
-                        self.paint(GREEN, "✓"),
-                        record.workflow_id,
-                        self.paint(DIM, &format!("in {}ms", record.duration_ms))
-                    ),
-                    Status::Failed => format!(
-                        "{}{} {} failed{}",
-                        self.indent(),
-                        self.paint(RED, "✗"),
-                        record.workflow_id,
-                        record
-                            .error
-                            .as_deref()
-                            .map(|e| format!(": {e}"))
-                            .unwrap_or_default()
-                    ),
-                };
-                self.println(&line);
-                self.depth = self.depth.saturating_sub(1);
-            }
+            Event::WorkflowFinished { record } => self.workflow_finished(record),
             _ => {}
         }
     }
 
+    /// `▶ id`, with why it runs unless it was requested.
+    fn workflow_started(&mut self, workflow_id: &str, depth: usize, reason: Reason) {
+        self.depth = depth;
+        let why = match reason {
+            Reason::Requested => String::new(),
+            other => self.paint(DIM, &format!(" ({other})")),
+        };
+        let line = format!(
+            "{}{} {}{why}",
+            self.indent(),
+            self.paint(BOLD, "▶"),
+            self.paint(BOLD, workflow_id)
+        );
+        self.println(&line);
+    }
+
+    /// A spinner for the step in flight (live output only).
+    fn start_spinner(&mut self, step_id: &str, attempt: u32, target: &str) {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{}  {{spinner}} {{msg}}",
+                self.indent()
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        let attempt = if attempt > 1 {
+            format!(" (attempt {attempt})")
+        } else {
+            String::new()
+        };
+        s.set_message(format!("{step_id}  {target}{attempt}"));
+        s.enable_steady_tick(Duration::from_millis(80));
+        self.spinner = Some(s);
+    }
+
+    /// A request or response (`-v`): its first line, its headers, and its
+    /// body with `-vv`.
+    fn exchange(&mut self, first: &str, headers: &[(String, String)], body: Option<&str>) {
+        let mut lines = vec![format!("{}    {first}", self.indent())];
+        for (n, v) in headers {
+            lines.push(format!(
+                "{}      {}",
+                self.indent(),
+                self.paint(DIM, &format!("{n}: {v}"))
+            ));
+        }
+        if self.verbose > 1
+            && let Some(b) = body
+        {
+            lines.push(indent_block(b, &format!("{}      ", self.indent())));
+        }
+        for l in lines {
+            self.println(&l);
+        }
+    }
+
+    /// The step's line; for a failed step, why: its failed criteria, or its error.
+    fn step_finished(&mut self, record: &StepRecord) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+        let line = self.step_line(record);
+        self.println(&line);
+        if record.status == Status::Failed {
+            for l in failure_reasons(record) {
+                let line = format!("{}      {}", self.indent(), self.paint(RED, &l));
+                self.println(&line);
+            }
+        }
+    }
+
+    /// `↻ attempt N in …`, with where the delay came from.
+    fn retry_scheduled(&mut self, attempt: u32, delay_ms: u64, source: DelaySource) {
+        let from = match source {
+            DelaySource::RetryAfterHeader => " (Retry-After)",
+            DelaySource::RetryAfter => " (retryAfter)",
+            DelaySource::None => "",
+        };
+        let line = format!(
+            "{}    {} attempt {attempt} in {}{from}",
+            self.indent(),
+            self.paint(YELLOW, "↻"),
+            human_ms(delay_ms)
+        );
+        self.println(&line);
+    }
+
+    /// `✓ id succeeded in …` or `✗ id failed: why`.
+    fn workflow_finished(&mut self, record: &WorkflowRecord) {
+        let line = match record.status {
+            Status::Succeeded => format!(
+                "{}{} {} succeeded {}",
+                self.indent(),
+                self.paint(GREEN, "✓"),
+                record.workflow_id,
+                self.paint(DIM, &format!("in {}ms", record.duration_ms))
+            ),
+            Status::Failed => format!(
+                "{}{} {} failed{}",
+                self.indent(),
+                self.paint(RED, "✗"),
+                record.workflow_id,
+                record
+                    .error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
+        };
+        self.println(&line);
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// `✓ step  METHOD /path  200  12ms  attempt 2  goto x [name]`.
     fn step_line(&self, r: &StepRecord) -> String {
         let mark = match r.status {
             Status::Succeeded => self.paint(GREEN, "✓"),
@@ -292,7 +282,7 @@ impl Pretty {
             parts.push(self.paint(DIM, &format!("attempt {}", r.attempt)));
         }
         if let Some(a) = &r.action
-            && !matches!(a.kind.as_str(), "next" | "fail")
+            && !matches!(a.kind, ActionType::Next | ActionType::Fail)
         {
             let target = a
                 .target
@@ -314,44 +304,55 @@ impl Pretty {
         if let Some(s) = self.spinner.take() {
             s.finish_and_clear();
         }
-        let requested: Vec<_> = report
+        let requested: Vec<&WorkflowRecord> = report
             .workflows
             .iter()
-            .filter(|w| w.reason == "requested")
+            .filter(|w| w.reason == Reason::Requested)
             .collect();
         for w in &requested {
-            if !w.synthesized_inputs.is_empty() {
-                let line = format!(
-                    "{} {}: synthesized inputs {}",
-                    self.paint(DIM, "note:"),
-                    w.workflow_id,
-                    w.synthesized_inputs.join(", ")
-                );
+            self.workflow_summary(w);
+        }
+        let line = self.tally(&requested);
+        self.println(&line);
+    }
+
+    /// A requested workflow's synthesized inputs and, if it succeeded, its outputs.
+    fn workflow_summary(&mut self, w: &WorkflowRecord) {
+        if !w.synthesized_inputs.is_empty() {
+            let line = format!(
+                "{} {}: synthesized inputs {}",
+                self.paint(DIM, "note:"),
+                w.workflow_id,
+                w.synthesized_inputs.join(", ")
+            );
+            self.println(&line);
+        }
+        if w.status == Status::Succeeded
+            && let Some(m) = w.outputs.as_object()
+            && !m.is_empty()
+        {
+            let line = format!(
+                "\n{} {}",
+                self.paint(BOLD, "outputs of"),
+                self.paint(BOLD, &w.workflow_id)
+            );
+            self.println(&line);
+            for (k, v) in m {
+                let text = serde_json::to_string_pretty(v).unwrap_or_default();
+                let line = format!("  {}: {}", self.paint(CYAN, k), indent_rest(&text, "    "));
                 self.println(&line);
-            }
-            if w.status == Status::Succeeded
-                && let Some(m) = w.outputs.as_object()
-                && !m.is_empty()
-            {
-                let line = format!(
-                    "\n{} {}",
-                    self.paint(BOLD, "outputs of"),
-                    self.paint(BOLD, &w.workflow_id)
-                );
-                self.println(&line);
-                for (k, v) in m {
-                    let text = serde_json::to_string_pretty(v).unwrap_or_default();
-                    let line = format!("  {}: {}", self.paint(CYAN, k), indent_rest(&text, "    "));
-                    self.println(&line);
-                }
             }
         }
+    }
+
+    /// `N workflows succeeded` or `F of N workflows failed`.
+    fn tally(&self, requested: &[&WorkflowRecord]) -> String {
         let ok = requested
             .iter()
             .filter(|w| w.status == Status::Succeeded)
             .count();
         let failed = requested.len() - ok;
-        let line = if failed == 0 {
+        if failed == 0 {
             self.paint(
                 GREEN,
                 &format!(
@@ -368,11 +369,30 @@ impl Pretty {
                     if requested.len() == 1 { "" } else { "s" }
                 ),
             )
-        };
-        self.println(&line);
+        }
     }
 }
 
+/// Why a failed step failed: the reasons of its failed criteria, else its error.
+fn failure_reasons(record: &StepRecord) -> Vec<String> {
+    let failed: Vec<String> = record
+        .criteria
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| {
+            c.reason
+                .clone()
+                .unwrap_or_else(|| format!("`{}` failed", c.condition))
+        })
+        .collect();
+    if failed.is_empty() {
+        record.error.iter().cloned().collect()
+    } else {
+        failed
+    }
+}
+
+/// The path and query of `url` (the whole text when it is not a URL).
 fn path_of(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) => match u.query() {
@@ -383,6 +403,7 @@ fn path_of(url: &str) -> String {
     }
 }
 
+/// `850ms` or `1.5s`.
 fn human_ms(ms: u64) -> String {
     if ms >= 1000 {
         format!("{:.1}s", ms as f64 / 1000.0)
@@ -391,6 +412,7 @@ fn human_ms(ms: u64) -> String {
     }
 }
 
+/// Every line of `text` behind `prefix`.
 fn indent_block(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|l| format!("{prefix}{l}"))
@@ -398,6 +420,7 @@ fn indent_block(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
+/// `text` with every line but the first behind `prefix`.
 fn indent_rest(text: &str, prefix: &str) -> String {
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default().to_string();

@@ -1,0 +1,238 @@
+//! The arguments of `arazzo-run run` and their parsing into typed values.
+//!
+//! Parsing stops at the first malformed flag, in the order the flags are
+//! listed in [`Flags`], so the error a user sees does not depend on where the
+//! flags stand on the command line.
+
+use arazzo_engine::{CompileOptions, Credentials};
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::Stop;
+
+/// How `run` prints progress and results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunFormat {
+    /// Live progress lines and a summary, for people (the default on a terminal).
+    Pretty,
+    /// One JSON report on standard output, for machines (see docs/report-schema.json).
+    Json,
+}
+
+/// Arguments of `arazzo-run run`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  arazzo-run run pets.arazzo.yaml --input petId=42
+  arazzo-run run pets.arazzo.yaml --workflow adopt --inputs inputs.yaml --server petstore=http://localhost:8080
+  arazzo-run run pets.arazzo.yaml --mock                       # offline, against a generated mock
+  arazzo-run run pets.arazzo.yaml --format json > report.json
+
+Exit codes: 0 every selected workflow succeeded, 1 a workflow failed,
+            2 invalid document, invalid inputs or bad usage.")]
+pub struct RunArgs {
+    /// The Arazzo document (YAML or JSON), a path or an http(s) URL.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// Run only this workflow (repeatable). Without it, every workflow runs in
+    /// document order; workflows listed in `dependsOn` run first either way.
+    #[arg(short, long = "workflow", value_name = "ID")]
+    pub workflows: Vec<String>,
+
+    /// An input value, NAME=VALUE (repeatable). Typed by the workflow's input
+    /// schema: string inputs keep the text as is, others parse as JSON
+    /// (`--input count=3`, `--input tags='["a","b"]'`).
+    #[arg(short, long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+
+    /// A JSON or YAML file of inputs (an object); `-` reads standard input.
+    /// `--input` values win over the file.
+    #[arg(long = "inputs", value_name = "FILE")]
+    pub inputs_file: Option<String>,
+
+    /// Send a source description's requests to another server, SOURCE=URL
+    /// (repeatable). OAuth2 token URLs on the described server's origin follow.
+    #[arg(long = "server", value_name = "SOURCE=URL")]
+    pub servers: Vec<String>,
+
+    /// Load a source description from another path or URL, SOURCE=PATH (repeatable).
+    #[arg(long = "source", value_name = "SOURCE=PATH")]
+    pub sources: Vec<String>,
+
+    /// A credential for a security scheme of the OpenAPI description
+    /// (repeatable): SCHEME=VALUE for an API key, bearer or access token;
+    /// SCHEME.username=… and SCHEME.password=… for HTTP Basic;
+    /// SCHEME.client_id=… and SCHEME.client_secret=… (and optionally
+    /// SCHEME.scope=…) for OAuth2 client credentials, where arazzo-run fetches
+    /// and refreshes the token itself. Environment variables work too:
+    /// ARAZZO_AUTH_<SCHEME>, ARAZZO_AUTH_<SCHEME>_CLIENT_ID, … (scheme name
+    /// upper-cased, other characters as `_`).
+    #[arg(long = "auth", value_name = "SCHEME=VALUE")]
+    pub auth: Vec<String>,
+
+    /// Output format. Default: pretty.
+    #[arg(long, value_enum, default_value_t = RunFormat::Pretty)]
+    pub format: RunFormat,
+
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
+
+    /// Also write a JUnit XML report (a test suite per workflow, a test case per step execution).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
+
+    /// Show request and response headers (-v) and bodies too (-vv); secrets masked.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Run offline: serve every OpenAPI source from a generated mock server on
+    /// loopback, and synthesize required inputs that were not given.
+    #[arg(long)]
+    pub mock: bool,
+
+    /// With --mock: answer requests that violate their operation with 400, so the step fails.
+    #[arg(long, requires = "mock")]
+    pub mock_strict: bool,
+
+    /// Per-request timeout in seconds (a step's own `timeout` wins).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Time limit for the whole run, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub run_timeout: Option<f64>,
+
+    /// Most steps one run may execute (guards against goto loops).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_steps: u64,
+
+    /// Longest wait before a retry, in seconds (a longer Retry-After is cut).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub max_retry_delay: f64,
+
+    /// Accept invalid TLS certificates (only for test servers).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// The `NAME=VALUE` flags of a run, parsed and typed.
+pub struct Flags {
+    /// `--source` locations and `--server` overrides, for compiling the document.
+    pub compile: CompileOptions,
+    /// Credentials from `--auth` (the environment's are added once the
+    /// document's security schemes are known).
+    pub credentials: Credentials,
+    /// The object of the `--inputs` file (empty without one).
+    pub file_inputs: Map<String, Value>,
+    /// `--input` values as written; each workflow's schema types them.
+    pub raw_inputs: Vec<(String, String)>,
+}
+
+/// Parses the `NAME=VALUE` flags and reads the `--inputs` file.
+pub fn parse(args: &RunArgs) -> Result<Flags, Stop> {
+    let mut compile = CompileOptions {
+        source_urls: parse_pairs("--source", &args.sources)?
+            .into_iter()
+            .collect(),
+        ..CompileOptions::default()
+    };
+    compile.servers = parse_servers(&args.servers)?.into_iter().collect();
+    Ok(Flags {
+        compile,
+        credentials: parse_auth(&args.auth)?,
+        file_inputs: read_inputs_file(args.inputs_file.as_deref())?,
+        raw_inputs: parse_pairs("--input", &args.inputs)?,
+    })
+}
+
+/// Splits `NAME=VALUE` at the first `=`; the name must not be empty.
+fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str), Stop> {
+    s.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| Stop::Usage(format!("{flag} expects NAME=VALUE, got `{s}`")))
+}
+
+/// Parses every value of a repeatable `NAME=VALUE` flag.
+fn parse_pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, Stop> {
+    values
+        .iter()
+        .map(|s| split_pair(flag, s).map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+/// Parses `--server SOURCE=URL` values; the URL must be http(s).
+fn parse_servers(values: &[String]) -> Result<Vec<(String, Url)>, Stop> {
+    values
+        .iter()
+        .map(|s| {
+            let (k, v) = split_pair("--server", s)?;
+            match Url::parse(v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Ok((k.to_string(), u)),
+                _ => Err(Stop::Usage(format!(
+                    "--server {k}=…: `{v}` is not an http(s) URL"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Parses `--auth SCHEME[.FIELD]=VALUE` values into credentials.
+fn parse_auth(values: &[String]) -> Result<Credentials, Stop> {
+    let mut credentials = Credentials::new();
+    for a in values {
+        let (k, v) = split_pair("--auth", a)?;
+        credentials
+            .set(k, v)
+            .map_err(|e| Stop::Usage(format!("--auth {k}=…: {e}")))?;
+    }
+    Ok(credentials)
+}
+
+/// Reads the `--inputs` file: an object of inputs, or nothing (an empty file).
+fn read_inputs_file(path: Option<&str>) -> Result<Map<String, Value>, Stop> {
+    let Some(path) = path else {
+        return Ok(Map::new());
+    };
+    let (name, bytes) = crate::input::read(path).map_err(|d| Stop::Usage(d.message))?;
+    let loaded = arazzo_model::load::load(&name, &bytes).map_err(Stop::Unreadable)?;
+    match loaded.value {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Stop::Usage(format!(
+            "{name}: the inputs file must hold an object of NAME: VALUE"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(r: Result<impl Sized, Stop>) -> String {
+        match r {
+            Err(Stop::Usage(m)) => m,
+            _ => "no usage error".to_string(),
+        }
+    }
+
+    #[test]
+    fn pairs_split_at_the_first_equals_sign() {
+        let pairs = parse_pairs("--input", &["a=b=c".to_string()]);
+        assert!(matches!(pairs.as_deref(), Ok([(k, v)]) if k == "a" && v == "b=c"));
+        assert_eq!(
+            usage(parse_pairs("--input", &["=x".to_string()])),
+            "--input expects NAME=VALUE, got `=x`"
+        );
+    }
+
+    #[test]
+    fn servers_must_be_http_urls() {
+        assert_eq!(
+            usage(parse_servers(&["api=ftp://x".to_string()])),
+            "--server api=…: `ftp://x` is not an http(s) URL"
+        );
+        assert!(parse_servers(&["api=http://localhost:1".to_string()]).is_ok());
+    }
+}
