@@ -1,0 +1,205 @@
+//! Operations: resolving them in the source descriptions, and where their requests go.
+
+use arazzo_model::{Code, Diagnostic};
+use arazzo_openapi::OpenApi;
+use arazzo_openapi::sources::SourceTarget;
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::Compiler;
+use crate::plan::*;
+
+impl<'a> Compiler<'a> {
+    pub(super) fn operation(
+        &mut self,
+        d: usize,
+        written: &str,
+        pointer: &str,
+        by_path: bool,
+    ) -> Target {
+        let found = if by_path {
+            self.sources.find_operation_path(d, written)
+        } else {
+            self.sources.find_operation_id(d, written)
+        };
+        match found {
+            Ok(f) => {
+                if let Some(w) = &f.warning {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            if w.contains("is defined in") {
+                                Code::AmbiguousOperation
+                            } else {
+                                Code::UnresolvedOperation
+                            },
+                            w.clone(),
+                        )
+                        .at(self.at(d, pointer)),
+                    );
+                }
+                let key = (f.api, f.entry.pointer.clone());
+                if let Some(&i) = self.op_index.get(&key) {
+                    return Target::Operation(i);
+                }
+                let Some(api) = self.sources.openapi.get(f.api) else {
+                    return Target::Unsupported("the operation's description is missing".into());
+                };
+                let op = arazzo_openapi::operation::build(api, &f.entry, &self.sources.store);
+                for problem in &op.problems {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::InvalidOpenApi,
+                            format!("{} in {}: {problem}", op.label(), api.name()),
+                        )
+                        .at(self.at(d, pointer)),
+                    );
+                }
+                for r in &op.unresolved_refs {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::UnresolvedRef,
+                            format!("{} in {}: {r}", op.label(), api.name()),
+                        )
+                        .at(self.at(d, pointer)),
+                    );
+                }
+                let server = operation_server(api, &op);
+                self.operations.push(OperationPlan {
+                    api: f.api,
+                    op,
+                    server,
+                });
+                let i = self.operations.len() - 1;
+                self.op_index.insert(key, i);
+                Target::Operation(i)
+            }
+            Err(e) => {
+                use arazzo_openapi::lookup::LookupError;
+                if !by_path && let Some(source) = self.asyncapi_operation(d, written) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::Unsupported,
+                            format!("`{written}` is an operation of the AsyncAPI source `{source}`, which arazzo-run does not execute"),
+                        )
+                        .at(self.at(d, pointer))
+                        .hint("running this step fails; the rest of the document is checked and runs"),
+                    );
+                    return Target::Unsupported(
+                        "AsyncAPI operations are not executed by arazzo-run".into(),
+                    );
+                }
+                let code = match &e {
+                    LookupError::Ambiguous { .. } | LookupError::Duplicate { .. } => {
+                        Code::AmbiguousOperation
+                    }
+                    LookupError::UnknownSource(_) => Code::UnknownSource,
+                    _ => Code::UnresolvedOperation,
+                };
+                let mut diag = Diagnostic::error(code, e.to_string()).at(self.at(d, pointer));
+                let candidates = e.candidates();
+                if !candidates.is_empty() {
+                    diag = diag.hint(format!(
+                        "did you mean {}?",
+                        candidates
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                } else if let LookupError::Ambiguous { sources, id } = &e {
+                    diag = diag.hint(format!(
+                        "qualify it: `$sourceDescriptions.{}.{id}`",
+                        sources.first().cloned().unwrap_or_default()
+                    ));
+                }
+                self.diags.push(diag);
+                Target::Unsupported(e.to_string())
+            }
+        }
+    }
+
+    /// The AsyncAPI source of document `d` that defines operation `written`
+    /// (`$sourceDescriptions.<name>.<id>` or a bare id), if any.
+    pub(super) fn asyncapi_operation(&self, d: usize, written: &str) -> Option<String> {
+        let (only, id) = match written
+            .strip_prefix("$sourceDescriptions.")
+            .and_then(|r| r.split_once('.'))
+        {
+            Some((s, id)) => (Some(s), id),
+            None => (None, written),
+        };
+        let doc = self.sources.arazzo.get(d)?;
+        doc.sources.iter().find_map(|(name, t)| {
+            let SourceTarget::AsyncApi(url) = t else {
+                return None;
+            };
+            if only.is_some_and(|o| o != name) {
+                return None;
+            }
+            let v = &self.sources.store.get(url)?.value;
+            // AsyncAPI 3: `operations` keyed by id; 2.x: `operationId` on publish/subscribe.
+            let v3 = v
+                .get("operations")
+                .and_then(Value::as_object)
+                .is_some_and(|o| o.contains_key(id));
+            let v2 = v
+                .get("channels")
+                .and_then(Value::as_object)
+                .is_some_and(|chs| {
+                    chs.values().any(|c| {
+                        ["publish", "subscribe"].iter().any(|k| {
+                            c.get(k)
+                                .and_then(|o| o.get("operationId"))
+                                .and_then(Value::as_str)
+                                == Some(id)
+                        })
+                    })
+                });
+            (v3 || v2).then(|| name.clone())
+        })
+    }
+}
+
+pub(super) fn api_plan(api: &OpenApi, store: &arazzo_openapi::Store) -> ApiPlan {
+    let root = &api.doc.value;
+    let server = if api.version == arazzo_openapi::Version::Swagger2 {
+        Some(arazzo_openapi::servers::swagger2_server(root, &api.url))
+    } else {
+        root.get("servers")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(arazzo_openapi::servers::Server::from_value)
+            .or_else(|| Some(arazzo_openapi::servers::Server::relative_root()))
+    };
+    let resolved = server
+        .as_ref()
+        .map(|s| {
+            s.resolve(&api.url, &IndexMap::new())
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|| Err("the description declares no server".into()));
+    ApiPlan {
+        name: api.name().to_string(),
+        url: api.url.clone(),
+        title: api.title().map(str::to_string),
+        declared_server: resolved.as_ref().ok().cloned(),
+        server: resolved,
+        overridden: false,
+        schemes: api.security_schemes(store),
+    }
+}
+
+/// The operation's own server, when it declares one different from the description's.
+fn operation_server(api: &OpenApi, op: &arazzo_openapi::Operation) -> Option<url::Url> {
+    let declared = api.doc.value.get("servers").and_then(Value::as_array);
+    let first = op.servers.first()?;
+    let same = declared
+        .and_then(|a| a.first())
+        .and_then(|s| s.get("url"))
+        .and_then(Value::as_str)
+        == Some(first.url.as_str());
+    if same || api.version == arazzo_openapi::Version::Swagger2 {
+        return None;
+    }
+    first.resolve(&api.url, &IndexMap::new()).ok()
+}

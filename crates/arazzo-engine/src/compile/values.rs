@@ -1,0 +1,220 @@
+//! Values with runtime expressions: parameter values, request bodies and outputs.
+
+use std::sync::Arc;
+
+use arazzo_expr::{CompileOptions, ValueExpr};
+use arazzo_model::load::escape_token;
+use arazzo_model::model::{ExpressionType, Version};
+use arazzo_model::{Code, Diagnostic};
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::Compiler;
+use crate::plan::*;
+
+impl<'a> Compiler<'a> {
+    /// Compiles a value with expressions; reports syntax errors at their place.
+    pub(super) fn value(
+        &mut self,
+        d: usize,
+        v: &Value,
+        pointer: &str,
+        selectors: bool,
+    ) -> Option<ValueExpr> {
+        let options = CompileOptions {
+            selectors,
+            // Real-world documents write `$response.body.id`; run them, and
+            // warn with the standard spelling (see `lookalikes`).
+            dot_navigation: true,
+        };
+        match ValueExpr::compile_with(v, options) {
+            Ok(x) => {
+                self.lookalikes(d, v, pointer);
+                Some(x)
+            }
+            Err(errors) => {
+                for (inner, e) in errors {
+                    let p = format!("{pointer}{inner}");
+                    let text = self
+                        .doc(d)
+                        .source
+                        .value
+                        .pointer(&p)
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let text = text.to_string();
+                    let at_selector = self
+                        .doc(d)
+                        .source
+                        .value
+                        .pointer(&p)
+                        .is_some_and(arazzo_model::parse::is_selector_object);
+                    if p.ends_with("/selector") || at_selector {
+                        // The query of a Selector Object, not an expression.
+                        let field = if at_selector {
+                            format!("{p}/selector")
+                        } else {
+                            p.clone()
+                        };
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::CriterionSyntax,
+                                format!("invalid selector: {}", e.message),
+                            )
+                            .at(self.at(d, &field)),
+                        );
+                    } else {
+                        self.parse_error(d, &p, &text, &e, "runtime expression");
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// Warns about literal strings that look like expressions but do not
+    /// parse (`$response.body#id`): they would be sent as text.
+    pub(super) fn lookalikes(&mut self, d: usize, v: &Value, pointer: &str) {
+        match v {
+            Value::String(s) => {
+                if s.starts_with('$')
+                    && arazzo_expr::parse_expression(s).is_err()
+                    && let Ok(op) = arazzo_expr::parse_operand(s)
+                    && !op.accessors.is_empty()
+                {
+                    let standard = op
+                        .to_pointer_expression()
+                        .map(|e| format!("; write `{e}`"))
+                        .unwrap_or_default();
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::ExpressionSyntax,
+                            format!("`{s}` navigates with `.`/`[n]`, which Arazzo allows only in conditions; arazzo-run evaluates it anyway{standard}"),
+                        )
+                        .at(self.at(d, pointer)),
+                    );
+                } else if let Some(e) = arazzo_expr::expression_lookalike(s) {
+                    let mut diag = Diagnostic::warning(
+                        Code::ExpressionSyntax,
+                        format!("`{s}` looks like a runtime expression but does not parse, so it is used as literal text: {}", e.message),
+                    )
+                    .at(self.inside(d, pointer, s, &e.span))
+                    .label(e.message.clone());
+                    if let Some(h) = e.hint {
+                        diag = diag.hint(h);
+                    }
+                    self.diags.push(diag);
+                }
+            }
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    self.lookalikes(d, x, &format!("{pointer}/{i}"));
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    self.lookalikes(d, x, &format!("{pointer}/{}", escape_token(k)));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn body(&mut self, d: usize, b: &arazzo_model::model::RequestBody) -> BodyPlan {
+        let selectors = self.doc(d).version >= Version::V1_1;
+        let payload = b
+            .payload
+            .as_ref()
+            .and_then(|p| self.value(d, p, &format!("{}/payload", b.path), selectors));
+        let xml = b
+            .content_type
+            .as_deref()
+            .is_some_and(arazzo_openapi::media::is_xml);
+        let replacements = b
+            .replacements
+            .iter()
+            .filter_map(|r| {
+                let target = match (&r.target_type, xml) {
+                    (Some(ExpressionType::JsonPath(_)), _) => {
+                        match serde_json_path::JsonPath::parse(&r.target) {
+                            Ok(p) => ReplacementTarget::JsonPath(Arc::new(p)),
+                            Err(e) => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        Code::CriterionSyntax,
+                                        format!("invalid JSONPath target: {e}"),
+                                    )
+                                    .at(self.at(d, &format!("{}/target", r.path))),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    (Some(ExpressionType::XPath(_)), _) | (None, true) => {
+                        ReplacementTarget::XPath(r.target.clone())
+                    }
+                    _ => {
+                        if !r.target.is_empty() && !r.target.starts_with('/') {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    Code::InvalidValue,
+                                    format!(
+                                        "replacement target `{}` is not a JSON pointer",
+                                        r.target
+                                    ),
+                                )
+                                .at(self.at(d, &format!("{}/target", r.path)))
+                                .hint("JSON pointers start with `/`, e.g. `/pet/id`"),
+                            );
+                            return None;
+                        }
+                        ReplacementTarget::Pointer(r.target.clone())
+                    }
+                };
+                let value = self.value(d, &r.value, &format!("{}/value", r.path), selectors)?;
+                Some(ReplacementPlan { target, value })
+            })
+            .collect();
+        BodyPlan {
+            content_type: b.content_type.clone(),
+            payload,
+            replacements,
+        }
+    }
+
+    pub(super) fn outputs(
+        &mut self,
+        d: usize,
+        outputs: &IndexMap<String, Value>,
+        pointer: &str,
+    ) -> Vec<OutputPlan> {
+        // Selector Objects are unambiguous in outputs (an output is otherwise a string).
+        let selectors = true;
+        outputs
+            .iter()
+            .filter_map(|(name, v)| {
+                let p = format!("{pointer}/{}", escape_token(name));
+                if let Value::String(s) = v
+                    && !s.contains('$')
+                {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::ExpressionSyntax,
+                            format!("output `{name}` is the literal text `{s}`, not a runtime expression"),
+                        )
+                        .at(self.at(d, &p))
+                        .hint("outputs are usually expressions such as `$response.body#/id`"),
+                    );
+                }
+                if !v.is_string() && !arazzo_model::parse::is_selector_object(v) {
+                    return None;
+                }
+                let value = self.value(d, v, &p, selectors)?;
+                Some(OutputPlan {
+                    name: name.clone(),
+                    value,
+                })
+            })
+            .collect()
+    }
+}
