@@ -7,6 +7,7 @@ use arazzo_model::{Diagnostic, diag};
 
 use crate::exit;
 use crate::output::{Format, color_enabled};
+use crate::run::FlagHints;
 
 /// Arguments of `arazzo-run validate`.
 #[derive(Debug, clap::Args)]
@@ -106,10 +107,11 @@ fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: b
 fn print_human(reports: &[FileReport]) -> std::io::Result<()> {
     let color = color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut err = anstream::stderr();
+    let hints = FlagHints::default();
     let (mut total_errors, mut total_warnings) = (0, 0);
     for r in reports {
         for d in &r.diagnostics {
-            writeln!(err, "{}\n", d.render(color))?;
+            writeln!(err, "{}\n", hints.diagnostic(d).render(color))?;
         }
         let (errors, warnings) = diag::count(&r.diagnostics);
         total_errors += errors;
@@ -138,6 +140,7 @@ fn summary(errors: usize, warnings: usize) -> String {
 }
 
 fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
+    let hints = FlagHints::default();
     let files: Vec<serde_json::Value> = reports
         .iter()
         .map(|r| {
@@ -147,7 +150,7 @@ fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
                 "valid": errors == 0,
                 "errors": errors,
                 "warnings": warnings,
-                "diagnostics": r.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
+                "diagnostics": r.diagnostics.iter().map(|d| hints.diagnostic(d).to_json()).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -19,6 +19,7 @@ use arazzo_engine::inputs::InputInfo;
 use arazzo_model::Diagnostic;
 
 pub use args::RunArgs;
+pub use present::FlagHints;
 
 /// Why a run stops before its workflows run, or why it fails after.
 pub enum Stop {
@@ -66,7 +67,7 @@ async fn run_stages(args: &RunArgs) -> Result<ExitCode, Stop> {
     let scoped = request::scope(compiled, &args.workflows)?;
     present::notices(args, &scoped);
     let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
-    let mut presenter = present::Presenter::new(args);
+    let mut presenter = present::Presenter::new(args, &request.plan);
     let report = execute::execute(request, &mut |p| presenter.progress(p)).await?;
     Ok(presenter.finish(report, args))
 }

@@ -1,12 +1,16 @@
 //! Showing a run: why it did not start, notices about the document, live
 //! progress, the summary or JSON report, the report files, and the exit code.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
 use arazzo_engine::inputs::InputInfo;
-use arazzo_engine::report::{Reason, RunReport, Status};
-use arazzo_model::Diagnostic;
+use arazzo_engine::plan::Plan;
+use arazzo_engine::report::{Event, Reason, RunReport, Status, StepRecord, WorkflowRecord};
+use arazzo_model::{Code, Diagnostic};
+use arazzo_openapi::security::{SchemeKind, SecurityScheme};
 
 use super::Stop;
 use super::args::{RunArgs, RunFormat};
@@ -55,8 +59,9 @@ pub fn stop(stop: Stop) -> ExitCode {
 /// names the workflows its errors do not reach, which `--workflow` can still run.
 fn print_invalid(diags: &[Diagnostic], color: bool, runnable: &[String]) -> ExitCode {
     let mut err = anstream::stderr();
+    let hints = FlagHints::default();
     for d in diags {
-        let _ = writeln!(err, "{}\n", d.render(color));
+        let _ = writeln!(err, "{}\n", hints.diagnostic(d).render(color));
     }
     let (errors, warnings) = arazzo_model::diag::count(diags);
     let _ = writeln!(
@@ -138,9 +143,9 @@ pub fn notices(args: &RunArgs, scoped: &Scoped) {
     }
     let warnings = &scoped.warnings;
     if args.verbose > 0 {
-        let color = stderr_color();
+        let (color, hints) = (stderr_color(), FlagHints::default());
         for w in warnings {
-            let _ = writeln!(err, "{}\n", w.render(color));
+            let _ = writeln!(err, "{}\n", hints.diagnostic(w).render(color));
         }
     } else if !warnings.is_empty() {
         let _ = writeln!(
@@ -161,11 +166,14 @@ pub struct Presenter {
     pretty: bool,
     /// `-v` count.
     verbose: u8,
+    /// Adds the flags that fix what the library reports.
+    hints: FlagHints,
 }
 
 impl Presenter {
-    /// A presenter for `args`' format and verbosity.
-    pub fn new(args: &RunArgs) -> Presenter {
+    /// A presenter for `args`' format and verbosity; `plan` names the
+    /// security schemes that credential hints describe.
+    pub fn new(args: &RunArgs, plan: &Plan) -> Presenter {
         let pretty = args.format == RunFormat::Pretty;
         let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
         Presenter {
@@ -176,6 +184,7 @@ impl Presenter {
             ),
             pretty,
             verbose: args.verbose,
+            hints: FlagHints::for_plan(plan),
         }
     }
 
@@ -186,7 +195,10 @@ impl Presenter {
             return;
         }
         match p {
-            Progress::Event(e) => self.view.event(e),
+            Progress::Event(e) => {
+                let e = self.hints.event(e);
+                self.view.event(&e);
+            }
             Progress::MockWarning(m) => self.view.warning(m),
             Progress::MockNote(m) if self.verbose > 0 => self.view.note(m),
             Progress::MockNote(_) => {}
@@ -195,7 +207,8 @@ impl Presenter {
 
     /// Prints the summary (pretty) or the JSON report, writes the report
     /// files, and returns the exit code.
-    pub fn finish(mut self, report: RunReport, args: &RunArgs) -> ExitCode {
+    pub fn finish(mut self, mut report: RunReport, args: &RunArgs) -> ExitCode {
+        self.hints.report(&mut report);
         let json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
         if self.pretty {
             self.view.summary(&report);
@@ -235,4 +248,258 @@ fn succeeded(report: &RunReport) -> bool {
         .filter(|w| w.reason == Reason::Requested)
         .peekable();
     requested.peek().is_some() && requested.all(|w| w.status == Status::Succeeded)
+}
+
+/// The flags a library message may point to; a message naming one already
+/// gets no hint.
+const FLAGS: [&str; 3] = ["--server", "--source", "--auth"];
+
+/// Adds to library messages the command-line flag that fixes what they
+/// report: the libraries do not know the command line, so their messages
+/// describe the problem and the CLI says which flag to use.
+#[derive(Default)]
+pub struct FlagHints {
+    /// The security schemes of the run, by name (the first declared wins).
+    schemes: HashMap<String, SecurityScheme>,
+}
+
+impl FlagHints {
+    /// Hints for a run of `plan`, which declares the schemes credential hints describe.
+    pub fn for_plan(plan: &Plan) -> FlagHints {
+        let mut schemes = HashMap::new();
+        for (name, scheme) in plan.apis.iter().flat_map(|a| a.schemes.iter()) {
+            schemes
+                .entry(name.clone())
+                .or_insert_with(|| scheme.clone());
+        }
+        FlagHints { schemes }
+    }
+
+    /// `message` with the flag that fixes it: `--source`/`--server` before an
+    /// unknown source override (`code` [`Code::UnknownSource`]), `--auth` and
+    /// its environment variables after missing credentials, `--server` after
+    /// a missing server. Unchanged when it names a flag already or needs none.
+    pub fn message(&self, code: Option<Code>, message: &str) -> String {
+        if FLAGS.iter().any(|f| message.contains(f)) {
+            return message.to_string();
+        }
+        if let Some((flag, source)) = overridden_source(code, message) {
+            return format!("{flag} {source}=…: {message}");
+        }
+        if let Some(at) = message.find("no credentials for ") {
+            let names = &message[at..];
+            let names = names.split_once("; ").map_or(names, |(n, _)| n);
+            let scheme = backquoted(names).find_map(|n| self.schemes.get(n));
+            let hint = scheme.map(credential_hint).unwrap_or_default();
+            return format!("{}{names}; {hint}", &message[..at]);
+        }
+        if message.contains("no server to send ") {
+            return format!("{message} (point the source at one with --server NAME=URL)");
+        }
+        message.to_string()
+    }
+
+    /// `d` with [`FlagHints::message`] applied, and `--source` suggested for a
+    /// source description that could not be loaded.
+    pub fn diagnostic<'a>(&self, d: &'a Diagnostic) -> Cow<'a, Diagnostic> {
+        let message = self.message(Some(d.code), &d.message);
+        let hint = unloaded_source(&d.message)
+            .filter(|_| !d.hint.as_deref().unwrap_or_default().contains("--source"))
+            .map(|name| {
+                let point = format!("use `--source {name}=PATH` to point it elsewhere");
+                match d.hint.as_deref() {
+                    Some(h) if !h.is_empty() => format!("{h}; {point}"),
+                    _ => point,
+                }
+            });
+        if message == d.message && hint.is_none() {
+            return Cow::Borrowed(d);
+        }
+        let mut d = d.clone();
+        d.message = message;
+        d.hint = hint.or(d.hint);
+        Cow::Owned(d)
+    }
+
+    /// `e` with hints in its warning and error messages.
+    fn event<'a>(&self, e: &'a Event) -> Cow<'a, Event> {
+        if !matches!(
+            e,
+            Event::Warning { .. } | Event::StepFinished { .. } | Event::WorkflowFinished { .. }
+        ) {
+            return Cow::Borrowed(e);
+        }
+        let mut e = e.clone();
+        match &mut e {
+            Event::Warning { message, .. } => *message = self.message(None, message),
+            Event::StepFinished { record, .. } => self.step(record),
+            Event::WorkflowFinished { record } => self.workflow(record),
+            _ => {}
+        }
+        Cow::Owned(e)
+    }
+
+    /// Adds hints to every warning and error of `report`.
+    fn report(&self, report: &mut RunReport) {
+        report.workflows.iter_mut().for_each(|w| self.workflow(w));
+    }
+
+    /// Adds hints to a workflow's error, its warnings and its steps' errors.
+    fn workflow(&self, w: &mut WorkflowRecord) {
+        for m in w.error.iter_mut().chain(&mut w.warnings) {
+            *m = self.message(None, m);
+        }
+        w.steps.iter_mut().for_each(|s| self.step(s));
+    }
+
+    /// Adds a hint to a step's error.
+    fn step(&self, s: &mut StepRecord) {
+        if let Some(m) = &mut s.error {
+            *m = self.message(None, m);
+        }
+    }
+}
+
+/// For an override that names a source the document lacks (an
+/// [`Code::UnknownSource`] diagnostic without a flag): the flag and the source.
+fn overridden_source(code: Option<Code>, message: &str) -> Option<(&'static str, &str)> {
+    if code.is_some_and(|c| c != Code::UnknownSource) {
+        return None;
+    }
+    let (flag, rest) =
+        if let Some(r) = message.strip_prefix("the document has no OpenAPI source description `") {
+            ("--server", r)
+        } else {
+            (
+                "--source",
+                message.strip_prefix("the document has no source description `")?,
+            )
+        };
+    Some((flag, rest.strip_suffix('`')?))
+}
+
+/// The source named by a "source `NAME` could not be loaded" message.
+fn unloaded_source(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("source `")?;
+    rest.split_once("` could not be loaded")
+        .map(|(name, _)| name)
+}
+
+/// The `backquoted` parts of `text`.
+fn backquoted(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`').skip(1).step_by(2)
+}
+
+/// How a user supplies a credential for `scheme` on the command line or in
+/// the environment.
+fn credential_hint(scheme: &SecurityScheme) -> String {
+    let n = &scheme.name;
+    let env = arazzo_engine::auth::env_name(n);
+    match &scheme.kind {
+        SchemeKind::Basic => format!(
+            "supply them with `--auth {n}.username=… --auth {n}.password=…` (or {env}_USERNAME and {env}_PASSWORD)"
+        ),
+        SchemeKind::OAuth2(flows) if flows.client_credentials.is_some() => format!(
+            "supply `--auth {n}.client_id=… --auth {n}.client_secret=…` (or {env}_CLIENT_ID and {env}_CLIENT_SECRET), or an access token with `--auth {n}=TOKEN` ({env})"
+        ),
+        _ => format!("supply it with `--auth {n}=VALUE` (or {env})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hints() -> FlagHints {
+        let scheme = |name: &str, kind: SchemeKind| {
+            (
+                name.to_string(),
+                SecurityScheme {
+                    name: name.to_string(),
+                    kind,
+                    description: None,
+                },
+            )
+        };
+        FlagHints {
+            schemes: HashMap::from([
+                scheme("basic", SchemeKind::Basic),
+                scheme("token", SchemeKind::Bearer { format: None }),
+            ]),
+        }
+    }
+
+    #[test]
+    fn flag_hints_are_added_once() {
+        let h = hints();
+        let cases: [(Option<Code>, &str, &str); 9] = [
+            (
+                Some(Code::UnknownSource),
+                "the document has no source description `api`",
+                "--source api=…: the document has no source description `api`",
+            ),
+            (
+                Some(Code::UnknownSource),
+                "the document has no OpenAPI source description `api`",
+                "--server api=…: the document has no OpenAPI source description `api`",
+            ),
+            (
+                Some(Code::UnknownSource),
+                "--server api=…: the document has no OpenAPI source description `api`",
+                "--server api=…: the document has no OpenAPI source description `api`",
+            ),
+            (
+                Some(Code::Io),
+                "the document has no source description `api`",
+                "the document has no source description `api`",
+            ),
+            (
+                None,
+                "GET /pets: no credentials for `token`",
+                "GET /pets: no credentials for `token`; supply it with `--auth token=VALUE` (or ARAZZO_AUTH_TOKEN)",
+            ),
+            (
+                None,
+                "GET /pets: no credentials for `basic`; give a user name and password",
+                "GET /pets: no credentials for `basic`; supply them with `--auth basic.username=… --auth basic.password=…` (or ARAZZO_AUTH_BASIC_USERNAME and ARAZZO_AUTH_BASIC_PASSWORD)",
+            ),
+            (
+                None,
+                "GET /pets: no credentials for `token`; supply it with `--auth token=VALUE` (or ARAZZO_AUTH_TOKEN)",
+                "GET /pets: no credentials for `token`; supply it with `--auth token=VALUE` (or ARAZZO_AUTH_TOKEN)",
+            ),
+            (
+                None,
+                "step `a` failed: no server to send GET /pets to: no servers",
+                "step `a` failed: no server to send GET /pets to: no servers (point the source at one with --server NAME=URL)",
+            ),
+            (
+                None,
+                "`$statusCode == 200` failed",
+                "`$statusCode == 200` failed",
+            ),
+        ];
+        for (code, message, expected) in cases {
+            assert_eq!(h.message(code, message), expected, "{message}");
+        }
+    }
+
+    #[test]
+    fn sources_that_did_not_load_suggest_source() {
+        let h = FlagHints::default();
+        let d = Diagnostic::error(
+            Code::SourceLoad,
+            "source `pets` could not be loaded: cannot read `p.yaml`: no such file",
+        )
+        .hint("`p.yaml` is resolved against file:///w/");
+        let hinted = h.diagnostic(&d);
+        let expected = "`p.yaml` is resolved against file:///w/; use `--source pets=PATH` to point it elsewhere";
+        assert_eq!(hinted.hint.as_deref(), Some(expected));
+        assert_eq!(h.diagnostic(&hinted).hint.as_deref(), Some(expected));
+        let bare = Diagnostic::error(Code::SourceLoad, "source `pets` could not be loaded: gone");
+        assert_eq!(
+            h.diagnostic(&bare).hint.as_deref(),
+            Some("use `--source pets=PATH` to point it elsewhere")
+        );
+    }
 }
