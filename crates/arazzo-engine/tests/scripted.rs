@@ -113,7 +113,11 @@ fn plan(arazzo: &str) -> Arc<Plan> {
     assert!(
         !compiled.has_errors(),
         "{:?}",
-        compiled.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        compiled
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
     );
     let _ = std::fs::remove_dir_all(&dir);
     Arc::new(compiled.plan)
@@ -144,12 +148,27 @@ fn json_response(status: u16, body: Value) -> HttpResponse {
 }
 
 /// The API: answers by method and path, and counts what it was asked.
-#[derive(Default)]
 struct Shop {
     tokens_issued: usize,
     status_calls: usize,
+    /// The status call that first answers 200.
+    ready_at: usize,
+    /// Every request but token requests times out.
+    unreachable: bool,
     /// Every command, as `METHOD /path (auth)` or `sleep N ms`.
     log: Vec<String>,
+}
+
+impl Default for Shop {
+    fn default() -> Self {
+        Shop {
+            tokens_issued: 0,
+            status_calls: 0,
+            ready_at: 3,
+            unreachable: false,
+            log: Vec::new(),
+        }
+    }
 }
 
 impl Shop {
@@ -163,19 +182,25 @@ impl Shop {
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
         };
-        self.log
-            .push(format!("{} {} {auth}", request.method, url.path()).trim_end().into());
+        self.log.push(
+            format!("{} {} {auth}", request.method, url.path())
+                .trim_end()
+                .into(),
+        );
         match (request.method.as_str(), url.path()) {
             ("POST", "/oauth/token") => {
                 let token = TOKENS[self.tokens_issued.min(2)];
                 self.tokens_issued += 1;
                 // Expires one second after it is issued (30 s are kept in reserve).
-                json_response(200, json!({"access_token": token, "token_type": "Bearer", "expires_in": 31}))
+                json_response(
+                    200,
+                    json!({"access_token": token, "token_type": "Bearer", "expires_in": 31}),
+                )
             }
             ("GET", "/pets/7") => json_response(200, json!({"name": "Rex"})),
             ("GET", "/status") => {
                 self.status_calls += 1;
-                if self.status_calls < 3 {
+                if self.status_calls < self.ready_at {
                     json_response(503, json!({}))
                 } else {
                     json_response(200, json!({"skip": true}))
@@ -192,7 +217,12 @@ fn serve(run: &mut Run, cmd: Command, shop: &mut Shop, now: &mut u64) -> bool {
     match cmd {
         Command::Send { id, request, .. } => {
             let response = shop.answer(&request);
-            run.deliver(id, Ok(response), *now);
+            if shop.unreachable && !request.url.ends_with("/oauth/token") {
+                let error = arazzo_engine::TransportError::Timeout(30_000);
+                run.deliver(id, Err(error), *now);
+            } else {
+                run.deliver(id, Ok(response), *now);
+            }
             true
         }
         Command::Sleep { id, duration } => {
@@ -206,6 +236,17 @@ fn serve(run: &mut Run, cmd: Command, shop: &mut Shop, now: &mut u64) -> bool {
     }
 }
 
+/// Serves every command until the run is finished.
+fn finish(run: &mut Run, shop: &mut Shop, now: &mut u64) {
+    for _ in 0..100 {
+        let cmd = run.next(*now);
+        if !serve(run, cmd, shop, now) {
+            return;
+        }
+    }
+    panic!("the run does not end");
+}
+
 fn new_run(plan: &Arc<Plan>) -> Run {
     Run::new(plan.clone(), credentials(), RunOptions::default(), inputs()).expect("starts")
 }
@@ -216,12 +257,7 @@ fn commands_follow_tokens_retries_gotos_and_nested_workflows() {
     let mut run = new_run(&plan);
     let mut shop = Shop::default();
     let mut now = 0;
-    loop {
-        let cmd = run.next(now);
-        if !serve(&mut run, cmd, &mut shop, &mut now) {
-            break;
-        }
-    }
+    finish(&mut run, &mut shop, &mut now);
     let first = format!("Bearer {}", TOKENS[0]);
     let second = format!("Bearer {}", TOKENS[1]);
     let third = format!("Bearer {}", TOKENS[2]);
@@ -263,8 +299,14 @@ fn commands_follow_tokens_retries_gotos_and_nested_workflows() {
     );
     assert_eq!(report.workflows[1].workflow_id, "child");
     assert_eq!(report.workflows[1].reason, "called");
-    assert_eq!(main.steps[1].action.as_ref().map(|a| a.kind.as_str()), Some("retry"));
-    assert_eq!(main.steps[3].action.as_ref().map(|a| a.kind.as_str()), Some("goto"));
+    assert_eq!(
+        main.steps[1].action.as_ref().map(|a| a.kind.as_str()),
+        Some("retry")
+    );
+    assert_eq!(
+        main.steps[3].action.as_ref().map(|a| a.kind.as_str()),
+        Some("goto")
+    );
     let (status, outputs) = run.result(0).expect("main finished");
     assert_eq!(status, Status::Succeeded);
     assert_eq!(outputs["order"], "o-1");
@@ -320,12 +362,7 @@ fn a_run_resumed_after_every_command_ends_with_the_same_report() {
     let mut run = new_run(&plan);
     let mut shop = Shop::default();
     let mut now = 0;
-    loop {
-        let cmd = run.next(now);
-        if !serve(&mut run, cmd, &mut shop, &mut now) {
-            break;
-        }
-    }
+    finish(&mut run, &mut shop, &mut now);
     let straight = serde_json::to_value(run.report()).expect("report");
     let (resumed, saved) = run_with_restarts(&plan);
     assert_eq!(resumed, straight);
@@ -352,20 +389,23 @@ fn a_run_resumed_in_a_new_process_fetches_its_token_again() {
         Run::resume(plan.clone(), credentials(), RunOptions::default(), state).expect("resumes");
     // The token is not in the state: it is fetched again, then the request sent.
     match run.next(now) {
-        Command::Send { id: again, request, .. } => {
+        Command::Send {
+            id: again, request, ..
+        } => {
             assert_ne!(again, id);
             assert!(request.url.ends_with("/oauth/token"));
         }
         other => panic!("a token request, not {other:?}"),
     }
-    loop {
-        let cmd = run.next(now);
-        if !serve(&mut run, cmd, &mut shop, &mut now) {
-            break;
-        }
-    }
+    finish(&mut run, &mut shop, &mut now);
     assert!(run.report().succeeded());
-    assert_eq!(shop.log.iter().filter(|l| l.contains("/oauth/token")).count(), 4);
+    assert_eq!(
+        shop.log
+            .iter()
+            .filter(|l| l.contains("/oauth/token"))
+            .count(),
+        4
+    );
 }
 
 #[test]
@@ -406,7 +446,9 @@ fn a_state_of_another_plan_is_refused() {
     // Neither does another server.
     let mut moved = plan(ARAZZO);
     let url = url::Url::parse("http://127.0.0.1:10").expect("url");
-    Arc::get_mut(&mut moved).expect("unshared").set_server("shop", url);
+    Arc::get_mut(&mut moved)
+        .expect("unshared")
+        .set_server("shop", url);
     let err = Run::resume(moved, credentials(), RunOptions::default(), state)
         .expect_err("another server");
     assert!(matches!(err, ResumeError::OtherPlan { .. }), "{err}");
@@ -439,28 +481,12 @@ fn a_state_that_does_not_fit_its_plan_is_an_error_not_a_panic() {
 fn failures_carry_their_kind_and_place() {
     let plan = plan(ARAZZO);
     let mut run = new_run(&plan);
-    let mut now = 0;
     // The status never becomes ready: the retries run out.
-    loop {
-        match run.next(now) {
-            Command::Send { id, request, .. } => {
-                let response = if request.url.ends_with("/oauth/token") {
-                    json_response(200, json!({"access_token": TOKENS[0], "expires_in": 3600}))
-                } else if request.url.contains("/status") {
-                    json_response(503, json!({}))
-                } else {
-                    json_response(200, json!({"name": "Rex"}))
-                };
-                run.deliver(id, Ok(response), now);
-            }
-            Command::Sleep { id, duration } => {
-                now += duration.as_millis() as u64;
-                run.woke(id, now);
-            }
-            Command::Finished => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let mut shop = Shop {
+        ready_at: usize::MAX,
+        ..Shop::default()
+    };
+    finish(&mut run, &mut shop, &mut 0);
     let main = &run.report().workflows[0];
     assert_eq!(main.status, Status::Failed);
     let failure = main.failure.as_ref().expect("a typed failure");
@@ -471,7 +497,10 @@ fn failures_carry_their_kind_and_place() {
     // `- stepId: wait-ready` is line 14 of the document, its key at column 9.
     assert_eq!((place.line, place.column), (14, 9), "{place}");
     let last = main.steps.last().expect("steps");
-    assert_eq!(last.failure.as_ref().map(|f| f.kind), Some(FailureKind::Criteria));
+    assert_eq!(
+        last.failure.as_ref().map(|f| f.kind),
+        Some(FailureKind::Criteria)
+    );
     assert_eq!(last.attempt, 4);
 }
 
@@ -479,25 +508,14 @@ fn failures_carry_their_kind_and_place() {
 fn a_transport_failure_is_typed_as_such() {
     let plan = plan(ARAZZO);
     let mut run = new_run(&plan);
-    let mut now = 0;
-    loop {
-        match run.next(now) {
-            Command::Send { id, request, .. } if request.url.ends_with("/oauth/token") => {
-                let token = json!({"access_token": TOKENS[0], "expires_in": 3600});
-                run.deliver(id, Ok(json_response(200, token)), now);
-            }
-            Command::Send { id, .. } => {
-                let error = arazzo_engine::TransportError::Timeout(30_000);
-                run.deliver(id, Err(error), now);
-            }
-            Command::Sleep { id, duration } => {
-                now += duration.as_millis() as u64;
-                run.woke(id, now);
-            }
-            Command::Finished => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let mut shop = Shop {
+        unreachable: true,
+        ..Shop::default()
+    };
+    finish(&mut run, &mut shop, &mut 0);
     let step = &run.report().workflows[0].steps[0];
-    assert_eq!(step.failure.as_ref().map(|f| f.kind), Some(FailureKind::Transport));
+    assert_eq!(
+        step.failure.as_ref().map(|f| f.kind),
+        Some(FailureKind::Transport)
+    );
 }

@@ -113,7 +113,11 @@ impl Run {
         let Some(f) = self.st.frames.last() else {
             return judged;
         };
-        let wf_id = plan.workflows.get(f.wf).map(|w| w.id.clone()).unwrap_or_default();
+        let wf_id = plan
+            .workflows
+            .get(f.wf)
+            .map(|w| w.id.clone())
+            .unwrap_or_default();
         if let Some(x) = &f.exchange
             && let Some(e) = &x.error
         {
@@ -210,10 +214,7 @@ impl Run {
             f.retries = via.return_retries;
             self.schedule_retry(via.delay_ms, DelaySource::RetryAfter);
         } else {
-            let msg = format!(
-                "step `{}`, run before retrying, failed: {reason}",
-                step.id
-            );
+            let msg = format!("step `{}`, run before retrying, failed: {reason}", step.id);
             self.fail(FailureKind::Workflow, msg, now_ms);
         }
     }
@@ -222,7 +223,11 @@ impl Run {
     fn default_action(&mut self, step: &StepPlan, judged: Judged, now_ms: u64) {
         let passed = judged.passed;
         let kind = judged.kind_or(FailureKind::Criteria);
-        let msg = format!("step `{}` failed: {}", step.id, judged.reason_or("no reason"));
+        let msg = format!(
+            "step `{}` failed: {}",
+            step.id,
+            judged.reason_or("no reason")
+        );
         let rec = action_record(
             None,
             if passed {
@@ -265,7 +270,14 @@ impl Run {
     }
 
     /// A goto to step `to` of the same workflow.
-    fn goto_step(&mut self, step: &StepPlan, a: &ActionPlan, to: usize, judged: Judged, now_ms: u64) {
+    fn goto_step(
+        &mut self,
+        step: &StepPlan,
+        a: &ActionPlan,
+        to: usize,
+        judged: Judged,
+        now_ms: u64,
+    ) {
         let target = self
             .st
             .frames
@@ -286,7 +298,12 @@ impl Run {
 
     /// The delay before a retry: the response's `Retry-After`, else the
     /// action's `retryAfter`, cut to the run's limit.
-    fn retry_delay(&mut self, step: &StepPlan, after: Option<f64>, now_ms: u64) -> (u64, DelaySource) {
+    fn retry_delay(
+        &mut self,
+        step: &StepPlan,
+        after: Option<f64>,
+        now_ms: u64,
+    ) -> (u64, DelaySource) {
         let header = self
             .st
             .frames
@@ -382,9 +399,12 @@ impl Run {
             }
             Some(Via::Workflow { workflow, params }) => match self.action_inputs(params.as_deref())
             {
-                Ok(inputs) => {
-                    self.call(*workflow, inputs, Cont::RetryVia { delay_ms: delay }, now_ms)
-                }
+                Ok(inputs) => self.call(
+                    *workflow,
+                    inputs,
+                    Cont::RetryVia { delay_ms: delay },
+                    now_ms,
+                ),
                 Err(e) => self.fail(FailureKind::Request, e, now_ms),
             },
         }
@@ -455,7 +475,11 @@ impl Run {
                 }
             }
         }
-        let wf_id = plan.workflows.get(wf_i).map(|w| w.id.clone()).unwrap_or_default();
+        let wf_id = plan
+            .workflows
+            .get(wf_i)
+            .map(|w| w.id.clone())
+            .unwrap_or_default();
         for (name, condition, passed, reason) in evaluated {
             self.events.push(Event::CriterionEvaluated {
                 workflow_id: wf_id.clone(),
@@ -470,13 +494,7 @@ impl Run {
     }
 
     fn take_action(&mut self, step: &StepPlan, action: ActionRecord) {
-        let wf = self
-            .st
-            .frames
-            .last()
-            .and_then(|f| self.plan.workflows.get(f.wf))
-            .map(|w| w.id.clone())
-            .unwrap_or_default();
+        let wf = self.workflow_id();
         self.events.push(Event::ActionTaken {
             workflow_id: wf,
             step_id: step.id.clone(),

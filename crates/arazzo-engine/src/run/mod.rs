@@ -35,7 +35,7 @@ use crate::plan::Plan;
 use crate::report::{Event, FailureKind, RunReport, Status};
 use crate::secrets::Secrets;
 
-pub(crate) use state::{Callee, CallKind, Cont, Done, Frame, Phase, ViaStep, Waiting};
+pub(crate) use state::{CallKind, Callee, Cont, Done, Frame, Phase, ViaStep, Waiting};
 pub use state::{ResumeError, RunState, STATE_VERSION};
 
 /// Bounds and policies of a run.
@@ -415,6 +415,16 @@ impl Run {
         }
     }
 
+    /// The id of the workflow the top frame runs (empty when none runs).
+    fn workflow_id(&self) -> String {
+        self.st
+            .frames
+            .last()
+            .and_then(|f| self.plan.workflows.get(f.wf))
+            .map(|w| w.id.clone())
+            .unwrap_or_default()
+    }
+
     fn frame(&mut self) -> Option<&mut Frame> {
         self.st.frames.last_mut()
     }
@@ -425,4 +435,3 @@ impl Run {
         cmd
     }
 }
-

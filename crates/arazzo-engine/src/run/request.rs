@@ -36,12 +36,7 @@ impl Run {
                 .map(Ok)
                 .unwrap_or_else(|| api.server.clone())
         };
-        let base = base.map_err(|e| {
-            format!(
-                "no server to send {} to: {e}",
-                opp.op.label()
-            )
-        })?;
+        let base = base.map_err(|e| format!("no server to send {} to: {e}", opp.op.label()))?;
         let frame = self.st.frames.last().ok_or("no frame")?;
         let ctx = Ctx::new(&plan, &self.st, frame, None);
         let mut params = Vec::new();
@@ -158,7 +153,6 @@ impl Run {
         }
         Ok(req)
     }
-
 
     fn token_key(api: usize, scheme: &str) -> String {
         format!("{api}:{scheme}")
@@ -308,13 +302,7 @@ impl Run {
         match self.token_request(api_i, scheme) {
             Ok(req) => {
                 let id = self.id();
-                let wf_id = self
-                    .st
-                    .frames
-                    .last()
-                    .and_then(|f| self.plan.workflows.get(f.wf))
-                    .map(|w| w.id.clone())
-                    .unwrap_or_default();
+                let wf_id = self.workflow_id();
                 self.log_request(&wf_id, "oauth2", &req);
                 if let Some(f) = self.frame() {
                     f.phase = Phase::AwaitToken {
@@ -389,9 +377,10 @@ impl Run {
                     f.phase = Phase::Send { request };
                 }
             }
-            (Err(e), _) => self.fail_before_send(FailureKind::Credentials, format!(
-                "could not obtain an OAuth2 token for `{scheme}`: {e}"
-            )),
+            (Err(e), _) => self.fail_before_send(
+                FailureKind::Credentials,
+                format!("could not obtain an OAuth2 token for `{scheme}`: {e}"),
+            ),
             (Ok(_), None) => self.fail_before_send(
                 FailureKind::Internal,
                 "the step's operation disappeared".into(),

@@ -270,12 +270,16 @@ impl RunState {
             if let Some(v) = &f.via
                 && v.return_pc >= n
             {
-                return bad(format!("frame {i} returns to a step the workflow does not have"));
+                return bad(format!(
+                    "frame {i} returns to a step the workflow does not have"
+                ));
             }
             if let Some(c) = &f.callee
                 && steps_of(c.workflow).is_none()
             {
-                return bad(format!("frame {i} waits on a workflow that is not in the plan"));
+                return bad(format!(
+                    "frame {i} waits on a workflow that is not in the plan"
+                ));
             }
         }
         if let Some(Waiting::Token { api, .. }) = &self.waiting
