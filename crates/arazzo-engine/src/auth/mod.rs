@@ -12,7 +12,6 @@
 //! `Authorization` header or API-key parameter the document sets explicitly
 //! wins over a scheme.
 
-
 mod decide;
 mod token;
 
@@ -243,16 +242,15 @@ pub fn env_name(scheme: &str) -> String {
     s
 }
 
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use arazzo_openapi::HttpRequest;
+    use arazzo_openapi::security::OAuthFlows;
     use arazzo_openapi::security::{ApiKeyIn, OAuthFlow, Requirement, SchemeKind, SecurityScheme};
     use indexmap::IndexMap;
     use url::Url;
-    use arazzo_openapi::security::OAuthFlows;
 
     fn scheme(name: &str, kind: SchemeKind) -> (String, SecurityScheme) {
         (
