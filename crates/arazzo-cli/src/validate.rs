@@ -75,6 +75,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     exit::code(if failed { exit::INVALID } else { exit::SUCCESS })
 }
 
+/// Reads and checks one file (its sources too, unless `no_sources`).
 fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: bool) -> FileReport {
     let (name, bytes) = match crate::input::read(file) {
         Ok(x) => x,
@@ -104,6 +105,7 @@ fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: b
     }
 }
 
+/// Prints every diagnostic rendered, and a verdict per file, to standard error.
 fn print_human(reports: &[FileReport]) -> std::io::Result<()> {
     let color = color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut err = anstream::stderr();
@@ -130,6 +132,7 @@ fn print_human(reports: &[FileReport]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `N errors, M warnings`.
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     format!(
@@ -139,6 +142,7 @@ fn summary(errors: usize, warnings: usize) -> String {
     )
 }
 
+/// Prints one JSON object with every file's diagnostics to standard output.
 fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
     let hints = FlagHints::default();
     let files: Vec<serde_json::Value> = reports

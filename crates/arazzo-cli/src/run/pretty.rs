@@ -10,19 +10,30 @@ use arazzo_engine::report::{
     ActionType, DelaySource, Event, Reason, RunReport, Status, StepRecord, WorkflowRecord,
 };
 
+/// Success: `✓`, succeeded workflows, 2xx and 3xx statuses.
 const GREEN: Style = AnsiColor::Green.on_default().bold();
+/// Failure: `✗`, failure reasons, other statuses.
 const RED: Style = AnsiColor::Red.on_default().bold();
+/// Warnings and retries.
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+/// Context: durations, headers, notes.
 const DIM: Style = Style::new().dimmed();
+/// Names: workflows, steps, output headings.
 const BOLD: Style = Style::new().bold();
+/// Requests, responses, actions and output names.
 const CYAN: Style = AnsiColor::Cyan.on_default();
 
 /// Renders events as they arrive.
 pub struct Pretty {
+    /// Whether to paint with ANSI styles.
     color: bool,
+    /// Whether to turn a spinner while a step runs (a terminal only).
     live: bool,
+    /// `-v` count: headers with 1, bodies too with 2.
     verbose: u8,
+    /// The spinner of the step in flight.
     spinner: Option<indicatif::ProgressBar>,
+    /// Nesting depth of the workflow being shown.
     depth: usize,
 }
 
