@@ -192,8 +192,9 @@ async fn run_inner(lc: &LoadedCase, problems: &mut Vec<String>) -> Result<(), St
         case.workflows.clone()
     };
     let clock = Arc::new(VirtualClock::default());
-    let transport = ReqwestTransport::new(&Default::default())?;
-    let engine = Engine::new(plan)?
+    let transport = ReqwestTransport::new(&Default::default()).map_err(|e| e.to_string())?;
+    let engine = Engine::new(plan)
+        .map_err(|e| e.to_string())?
         .with_credentials(credentials(case)?)
         .with_transport(Arc::new(transport))
         .with_clock(clock.clone())

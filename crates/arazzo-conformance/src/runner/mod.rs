@@ -579,9 +579,10 @@ fn refused_report(lc: &LoadedCase, msg: &str) -> RunReport {
                 outputs: json!({}),
                 duration_ms: 0,
                 error: Some(msg.to_string()),
+                failure: None,
                 steps: Vec::new(),
                 warnings: Vec::new(),
-                reason: "requested".into(),
+                reason: arazzo_engine::report::Reason::Requested,
                 synthesized_inputs: Vec::new(),
             })
             .collect(),
