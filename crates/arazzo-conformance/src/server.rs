@@ -5,18 +5,11 @@
 //! with 599 and an explanation, so the engine sees it).
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::case::{Exchange, RequestMatch};
 
@@ -38,10 +31,8 @@ struct Script {
 
 /// A running scripted server.
 pub struct ScriptServer {
-    addr: SocketAddr,
     script: Arc<Mutex<Script>>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: arazzo_serve::Server,
 }
 
 impl ScriptServer {
@@ -52,42 +43,18 @@ impl ScriptServer {
             .into_iter()
             .flat_map(|x| std::iter::repeat_n(x.clone(), x.repeat.unwrap_or(1)))
             .collect();
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let script = Arc::new(Mutex::new(Script {
             exchanges,
             transcript: Transcript::default(),
         }));
-        let (tx, mut rx) = oneshot::channel::<()>();
         let s = script.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = &mut rx => break,
-                    accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
-                        let s = s.clone();
-                        tokio::spawn(async move {
-                            let service = service_fn(move |req| handle(s.clone(), req));
-                            let _ = http1::Builder::new()
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                }
-            }
-        });
-        Ok(ScriptServer {
-            addr,
-            script,
-            stop: Some(tx),
-            task: Some(task),
-        })
+        let server = arazzo_serve::Server::start(0, move |req| handle(s.clone(), req)).await?;
+        Ok(ScriptServer { script, server })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// What happened so far, including exchanges the engine never performed.
@@ -108,20 +75,15 @@ impl ScriptServer {
     }
 
     /// Stops the server.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
+    pub async fn stop(self) {
+        self.server.shutdown().await;
     }
 }
 
 async fn handle(
     script: Arc<Mutex<Script>>,
     req: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> hyper::Response<Full<Bytes>> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
@@ -159,9 +121,9 @@ async fn handle(
             if let Some(ms) = x.response.delay_ms {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
-            Ok(respond(&x))
+            respond(&x)
         }
-        Err(msg) => Ok(text(599, &msg)),
+        Err(msg) => text(599, &msg),
     }
 }
 
