@@ -41,6 +41,35 @@ use tokio::task::{JoinHandle, JoinSet};
 /// spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
+/// An async request handler: any `Fn(Request<Incoming>) -> impl Future<Output = Response<B>>`
+/// that can be shared between connections and tasks, where `B` is a response body hyper can
+/// send (such as `http_body_util::Full<Bytes>` or `String`).
+///
+/// Implemented for every such closure or function; there is nothing to implement by hand.
+pub trait Handler: Send + Sync + 'static {
+    /// The response body.
+    type Body: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static;
+    /// The future of one response.
+    type Future: Future<Output = Response<Self::Body>> + Send + 'static;
+
+    /// Starts answering `req`.
+    fn call(&self, req: Request<Incoming>) -> Self::Future;
+}
+
+impl<H, F, B> Handler for H
+where
+    H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Response<B>> + Send + 'static,
+    B: Body<Data: Send, Error: Into<Box<dyn StdError + Send + Sync>>> + Send + 'static,
+{
+    type Body = B;
+    type Future = F;
+
+    fn call(&self, req: Request<Incoming>) -> F {
+        self(req)
+    }
+}
+
 /// A running loopback HTTP/1.1 server.
 ///
 /// Every accepted connection is served on its own task, tracked by the
@@ -71,14 +100,7 @@ impl Server {
     /// # Errors
     ///
     /// When the port cannot be bound (already in use, not permitted).
-    pub async fn start<H, F, B>(port: u16, handler: H) -> std::io::Result<Server>
-    where
-        H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
-        F: Future<Output = Response<B>> + Send + 'static,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<Box<dyn StdError + Send + Sync>>,
-    {
+    pub async fn start<H: Handler>(port: u16, handler: H) -> std::io::Result<Server> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
@@ -125,17 +147,11 @@ impl Drop for Server {
 }
 
 /// Accepts connections until told to stop, then closes the open ones.
-async fn accept_loop<H, F, B>(
+async fn accept_loop<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
     mut stopped: oneshot::Receiver<()>,
-) where
-    H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
-    F: Future<Output = Response<B>> + Send + 'static,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -155,18 +171,11 @@ async fn accept_loop<H, F, B>(
 }
 
 /// Serves the requests of one connection.
-async fn serve_connection<H, F, B>(stream: TcpStream, handler: Arc<H>)
-where
-    H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
-    F: Future<Output = Response<B>> + Send + 'static,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
+async fn serve_connection<H: Handler>(stream: TcpStream, handler: Arc<H>) {
     // Small responses go out at once instead of waiting for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |req| {
-        let response = handler(req);
+        let response = handler.call(req);
         async move { Ok::<_, Infallible>(response.await) }
     });
     // A client that goes away mid-exchange is not the server's problem.

@@ -26,19 +26,24 @@ async fn echo(req: Request<Incoming>) -> Response<Full<Bytes>> {
     Response::new(Full::new(Bytes::from(text)))
 }
 
+/// Reads what has arrived into `buf`; the response must not be cut short.
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) {
+    let mut chunk = [0u8; 1024];
+    let n = timeout(LONG, stream.read(&mut chunk))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(n > 0, "the connection closed before the response ended");
+    buf.extend_from_slice(&chunk[..n]);
+}
+
 /// Sends `request` and reads one response: its status line and its body
 /// (which has a `content-length`, as every `Full` body does).
 async fn exchange(stream: &mut TcpStream, request: &str) -> (String, String) {
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     let end = loop {
-        let mut chunk = [0u8; 1024];
-        let n = timeout(LONG, stream.read(&mut chunk))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "the connection closed before the response ended");
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut buf).await;
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
         }
@@ -53,13 +58,7 @@ async fn exchange(stream: &mut TcpStream, request: &str) -> (String, String) {
         })
         .unwrap();
     while buf.len() < end + length {
-        let mut chunk = [0u8; 1024];
-        let n = timeout(LONG, stream.read(&mut chunk))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "the connection closed before the body ended");
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut buf).await;
     }
     let status = head.lines().next().unwrap().to_string();
     let body = String::from_utf8(buf[end..end + length].to_vec()).unwrap();
