@@ -30,6 +30,7 @@ impl<'a> Compiler<'a> {
             .collect()
     }
 
+    /// Compiles one action; `None` when its target does not exist.
     pub(super) fn action(
         &mut self,
         d: usize,
@@ -44,23 +45,7 @@ impl<'a> Compiler<'a> {
         let kind = match a.kind {
             model::ActionKind::End => ActionKind::End,
             model::ActionKind::Goto => self.goto(d, wf, a)?,
-            model::ActionKind::Retry => {
-                let via = if let Some(s) = &a.step_id {
-                    Some(Via::Step(wf.step_index(s)?))
-                } else if let Some(w) = &a.workflow_id {
-                    Some(Via::Workflow {
-                        workflow: self.workflow_ref(d, w, &format!("{}/workflowId", a.path))?,
-                        params: self.action_params(d, wf, &a.parameters),
-                    })
-                } else {
-                    None
-                };
-                ActionKind::Retry {
-                    after: a.retry_after,
-                    limit: a.retry_limit.unwrap_or(1),
-                    via,
-                }
-            }
+            model::ActionKind::Retry => self.retry(d, wf, a)?,
         };
         Some(ActionPlan {
             name: a.name.clone(),
@@ -69,7 +54,9 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    pub(super) fn goto(&mut self, d: usize, wf: &'a Workflow, a: &'a Action) -> Option<ActionKind> {
+    /// A goto to a step or a workflow; `None` when the target does not
+    /// exist (reported by the validator or by `workflow_ref`).
+    fn goto(&mut self, d: usize, wf: &'a Workflow, a: &'a Action) -> Option<ActionKind> {
         if let Some(s) = &a.step_id {
             return wf.step_index(s).map(ActionKind::GotoStep);
         }
@@ -77,7 +64,27 @@ impl<'a> Compiler<'a> {
         let workflow = self.workflow_ref(d, w, &format!("{}/workflowId", a.path))?;
         Some(ActionKind::GotoWorkflow {
             workflow,
-            params: self.action_params(d, wf, &a.parameters),
+            params: self.action_params(d, &a.parameters),
+        })
+    }
+
+    /// A retry, optionally through a step or workflow first; `None` when
+    /// that target does not exist.
+    fn retry(&mut self, d: usize, wf: &'a Workflow, a: &'a Action) -> Option<ActionKind> {
+        let via = if let Some(s) = &a.step_id {
+            Some(Via::Step(wf.step_index(s)?))
+        } else if let Some(w) = &a.workflow_id {
+            Some(Via::Workflow {
+                workflow: self.workflow_ref(d, w, &format!("{}/workflowId", a.path))?,
+                params: self.action_params(d, &a.parameters),
+            })
+        } else {
+            None
+        };
+        Some(ActionKind::Retry {
+            after: a.retry_after,
+            limit: a.retry_limit.unwrap_or(1),
+            via,
         })
     }
 }

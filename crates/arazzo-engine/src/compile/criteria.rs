@@ -1,19 +1,28 @@
 //! Criteria: conditions, their types, and what they tell about the expected response.
 
 use arazzo_expr::{Criterion, CriterionError, CriterionType};
-use arazzo_model::model::ExpressionType;
+use arazzo_model::model::{Criterion as ModelCriterion, ExpressionType};
 use arazzo_model::{Code, Diagnostic};
 
 use super::Compiler;
 use crate::plan::*;
 
 impl<'a> Compiler<'a> {
-    pub(super) fn criterion(
-        &mut self,
-        d: usize,
-        c: &arazzo_model::model::Criterion,
-    ) -> Option<CriterionPlan> {
-        let ty = match &c.kind {
+    /// Compiles a criterion; `None` (with diagnostics) when it cannot run.
+    pub(super) fn criterion(&mut self, d: usize, c: &ModelCriterion) -> Option<CriterionPlan> {
+        let ty = self.criterion_type(d, c)?;
+        match Criterion::compile(&c.condition, c.context.as_deref(), &ty) {
+            Ok(crit) => Some(self.compiled_criterion(d, c, &ty, crit)),
+            Err(e) => {
+                self.criterion_error(d, c, &e);
+                None
+            }
+        }
+    }
+
+    /// The criterion type of a criterion's `type`; `jsonpointer` is reported.
+    fn criterion_type(&mut self, d: usize, c: &ModelCriterion) -> Option<CriterionType> {
+        Some(match &c.kind {
             ExpressionType::Simple => CriterionType::Simple,
             ExpressionType::Regex => CriterionType::Regex,
             ExpressionType::JsonPath(v) => CriterionType::JsonPath { version: v.clone() },
@@ -28,89 +37,118 @@ impl<'a> Compiler<'a> {
                 );
                 return None;
             }
-        };
-        match Criterion::compile(&c.condition, c.context.as_deref(), &ty) {
-            Ok(crit) => {
-                // Many published documents type JavaScript-style comparisons
-                // as `jsonpath` (`$.ok == true`, `$.data.length > 0`). They are
-                // not RFC 9535, but their meaning is plain: run them as the
-                // equivalent `simple` condition on the context, and say so.
-                if crit.query_problem().is_some()
-                    && matches!(ty, CriterionType::JsonPath { .. })
-                    && let Some(context) = c.context.as_deref()
-                    && let Some(simple) = js_comparison(context, &c.condition)
-                    && let Ok(rewritten) = Criterion::compile(&simple, None, &CriterionType::Simple)
-                {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::CriterionSyntax,
-                            format!(
-                                "`{}` is not RFC 9535 JSONPath; arazzo-run evaluates it as the simple condition `{simple}`",
-                                c.condition
-                            ),
-                        )
-                        .at(self.at(d, &format!("{}/condition", c.path)))
-                        .hint(format!("write `condition: {simple}` without `type: jsonpath` to make the document portable")),
-                    );
-                    return Some(CriterionPlan {
-                        condition: c.condition.clone(),
-                        criterion: rewritten,
-                    });
-                }
-                if let Some(problem) = crit.query_problem() {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::CriterionSyntax,
-                            format!("this {} query does not compile, so the criterion always fails: {problem}", ty.keyword()),
-                        )
-                        .at(self.at(d, &format!("{}/condition", c.path))),
-                    );
-                }
-                if let Some(cond) = crit.simple_condition() {
-                    for (span, note) in cond.portability_notes() {
-                        self.diags.push(
-                            Diagnostic::warning(Code::ExpressionSyntax, note.to_string()).at(self
-                                .inside(d, &format!("{}/condition", c.path), &c.condition, &span)),
-                        );
-                    }
-                }
-                Some(CriterionPlan {
-                    condition: c.condition.clone(),
-                    criterion: crit,
-                })
-            }
-            Err(e) => {
-                match &e {
-                    CriterionError::Context(pe) => {
-                        let text = c.context.clone().unwrap_or_default();
-                        self.parse_error(
-                            d,
-                            &format!("{}/context", c.path),
-                            &text,
-                            pe,
-                            "criterion context",
-                        );
-                    }
-                    CriterionError::Condition(pe) => {
-                        self.parse_error(
-                            d,
-                            &format!("{}/condition", c.path),
-                            &c.condition,
-                            pe,
-                            "condition",
-                        );
-                    }
-                    // Reported by the document parser already.
-                    CriterionError::MissingContext { .. }
-                    | CriterionError::UnknownType(_)
-                    | CriterionError::UnknownVersion { .. } => {}
-                    CriterionError::InvalidQuery(_) => self.diags.push(
-                        Diagnostic::error(Code::CriterionSyntax, e.to_string())
-                            .at(self.at(d, &format!("{}/condition", c.path))),
+        })
+    }
+
+    /// The plan of a criterion that compiled, with warnings about queries
+    /// that never match and conditions that are not portable.
+    fn compiled_criterion(
+        &mut self,
+        d: usize,
+        c: &ModelCriterion,
+        ty: &CriterionType,
+        crit: Criterion,
+    ) -> CriterionPlan {
+        if let Some(plan) = self.js_style_jsonpath(d, c, ty, &crit) {
+            return plan;
+        }
+        if let Some(problem) = crit.query_problem() {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::CriterionSyntax,
+                    format!(
+                        "this {} query does not compile, so the criterion always fails: {problem}",
+                        ty.keyword()
                     ),
-                }
-                None
+                )
+                .at(self.at(d, &format!("{}/condition", c.path))),
+            );
+        }
+        if let Some(cond) = crit.simple_condition() {
+            for (span, note) in cond.portability_notes() {
+                self.diags.push(
+                    Diagnostic::warning(Code::ExpressionSyntax, note.to_string()).at(self.inside(
+                        d,
+                        &format!("{}/condition", c.path),
+                        &c.condition,
+                        &span,
+                    )),
+                );
             }
+        }
+        CriterionPlan {
+            condition: c.condition.clone(),
+            criterion: crit,
+        }
+    }
+
+    /// Many published documents type JavaScript-style comparisons as
+    /// `jsonpath` (`$.ok == true`, `$.data.length > 0`). They are not RFC
+    /// 9535, but their meaning is plain: run them as the equivalent `simple`
+    /// condition on the context, and say so.
+    fn js_style_jsonpath(
+        &mut self,
+        d: usize,
+        c: &ModelCriterion,
+        ty: &CriterionType,
+        crit: &Criterion,
+    ) -> Option<CriterionPlan> {
+        if crit.query_problem().is_some()
+            && matches!(ty, CriterionType::JsonPath { .. })
+            && let Some(context) = c.context.as_deref()
+            && let Some(simple) = js_comparison(context, &c.condition)
+            && let Ok(rewritten) = Criterion::compile(&simple, None, &CriterionType::Simple)
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::CriterionSyntax,
+                    format!(
+                        "`{}` is not RFC 9535 JSONPath; arazzo-run evaluates it as the simple condition `{simple}`",
+                        c.condition
+                    ),
+                )
+                .at(self.at(d, &format!("{}/condition", c.path)))
+                .hint(format!("write `condition: {simple}` without `type: jsonpath` to make the document portable")),
+            );
+            return Some(CriterionPlan {
+                condition: c.condition.clone(),
+                criterion: rewritten,
+            });
+        }
+        None
+    }
+
+    /// Reports why a criterion does not compile (unless the document parser
+    /// has already).
+    fn criterion_error(&mut self, d: usize, c: &ModelCriterion, e: &CriterionError) {
+        match e {
+            CriterionError::Context(pe) => {
+                let text = c.context.clone().unwrap_or_default();
+                self.parse_error(
+                    d,
+                    &format!("{}/context", c.path),
+                    &text,
+                    pe,
+                    "criterion context",
+                );
+            }
+            CriterionError::Condition(pe) => {
+                self.parse_error(
+                    d,
+                    &format!("{}/condition", c.path),
+                    &c.condition,
+                    pe,
+                    "condition",
+                );
+            }
+            // Reported by the document parser already.
+            CriterionError::MissingContext { .. }
+            | CriterionError::UnknownType(_)
+            | CriterionError::UnknownVersion { .. } => {}
+            CriterionError::InvalidQuery(_) => self.diags.push(
+                Diagnostic::error(Code::CriterionSyntax, e.to_string())
+                    .at(self.at(d, &format!("{}/condition", c.path))),
+            ),
         }
     }
 }

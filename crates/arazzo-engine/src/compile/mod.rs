@@ -16,7 +16,7 @@ use arazzo_model::load::Part;
 use arazzo_model::model::{Document, Workflow};
 use arazzo_model::{Code, Diagnostic, Location};
 use arazzo_openapi::Sources;
-use arazzo_openapi::sources::SourceTarget;
+use arazzo_openapi::sources::{ArazzoDoc, SourceTarget};
 use serde_json::Value;
 
 use crate::plan::*;
@@ -62,52 +62,8 @@ pub fn compile(sources: Arc<Sources>) -> Compiled {
         .iter()
         .map(|api| api_plan(api, &sources.store))
         .collect();
-    let docs: Vec<DocPlan> = sources
-        .arazzo
-        .iter()
-        .map(|a| DocPlan {
-            url: a.url.clone(),
-            // `$self` evaluates to the document's resolved identity.
-            self_uri: a.doc.self_uri.as_ref().map(|_| a.base.to_string()),
-            source_urls: a
-                .doc
-                .source_descriptions
-                .iter()
-                .map(|sd| {
-                    let resolved = a
-                        .base
-                        .join(&sd.url)
-                        .map(|u| u.to_string())
-                        .unwrap_or_else(|_| sd.url.clone());
-                    (sd.name.clone(), (resolved, sd.kind.map(|k| k.as_str())))
-                })
-                .collect(),
-            apis: a
-                .sources
-                .iter()
-                .filter_map(|(n, t)| match t {
-                    SourceTarget::OpenApi(i) => Some((n.clone(), *i)),
-                    _ => None,
-                })
-                .collect(),
-            components: a
-                .doc
-                .source
-                .value
-                .get("components")
-                .cloned()
-                .unwrap_or(Value::Null),
-        })
-        .collect();
-    let mut order: Vec<(usize, &Workflow)> = Vec::new();
-    for (d, a) in sources.arazzo.iter().enumerate() {
-        for w in &a.doc.workflows {
-            if !w.workflow_id.is_empty() && !c.wf_index.contains_key(&(d, w.workflow_id.clone())) {
-                c.wf_index.insert((d, w.workflow_id.clone()), order.len());
-                order.push((d, w));
-            }
-        }
-    }
+    let docs: Vec<DocPlan> = sources.arazzo.iter().map(doc_plan).collect();
+    let order = c.index_workflows();
     let workflows: Vec<WorkflowPlan> = order.iter().map(|(d, w)| c.workflow(*d, w)).collect();
     let diagnostics = c.diags;
     let operations = c.operations;
@@ -123,19 +79,83 @@ pub fn compile(sources: Arc<Sources>) -> Compiled {
     }
 }
 
+/// What document `a` of the sources needs at run time.
+fn doc_plan(a: &ArazzoDoc) -> DocPlan {
+    DocPlan {
+        url: a.url.clone(),
+        // `$self` evaluates to the document's resolved identity.
+        self_uri: a.doc.self_uri.as_ref().map(|_| a.base.to_string()),
+        source_urls: a
+            .doc
+            .source_descriptions
+            .iter()
+            .map(|sd| {
+                let resolved = a
+                    .base
+                    .join(&sd.url)
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|_| sd.url.clone());
+                (sd.name.clone(), (resolved, sd.kind.map(|k| k.as_str())))
+            })
+            .collect(),
+        apis: a
+            .sources
+            .iter()
+            .filter_map(|(n, t)| match t {
+                SourceTarget::OpenApi(i) => Some((n.clone(), *i)),
+                _ => None,
+            })
+            .collect(),
+        components: a
+            .doc
+            .source
+            .value
+            .get("components")
+            .cloned()
+            .unwrap_or(Value::Null),
+    }
+}
+
+/// The state of one compilation.
 struct Compiler<'a> {
     sources: &'a Sources,
+    /// Every finding so far, loading included.
     diags: Vec<Diagnostic>,
+    /// The operations steps call, each once.
     operations: Vec<OperationPlan>,
+    /// (OpenAPI description, operation pointer) → index in `operations`.
     op_index: HashMap<(usize, String), usize>,
+    /// (Arazzo document, workflowId) → index of the workflow in the plan.
     wf_index: HashMap<(usize, String), usize>,
 }
 
 impl<'a> Compiler<'a> {
+    /// Gives every workflow of every document (the root's first) its index
+    /// in the plan; of workflows that share a workflowId in one document,
+    /// the first counts.
+    fn index_workflows(&mut self) -> Vec<(usize, &'a Workflow)> {
+        let sources = self.sources;
+        let mut order: Vec<(usize, &'a Workflow)> = Vec::new();
+        for (d, a) in sources.arazzo.iter().enumerate() {
+            for w in &a.doc.workflows {
+                if !w.workflow_id.is_empty()
+                    && !self.wf_index.contains_key(&(d, w.workflow_id.clone()))
+                {
+                    self.wf_index
+                        .insert((d, w.workflow_id.clone()), order.len());
+                    order.push((d, w));
+                }
+            }
+        }
+        order
+    }
+
+    /// Arazzo document `d`.
     fn doc(&self, d: usize) -> &'a Document {
         &self.sources.arazzo[d].doc
     }
 
+    /// The location of the value at `pointer` in document `d`.
     fn at(&self, d: usize, pointer: &str) -> Location {
         self.doc(d).locate(pointer, Part::Value)
     }
@@ -163,6 +183,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Reports a runtime expression (a `what`) that does not parse, at the
+    /// error's place inside the string `text` at `pointer`.
     fn parse_error(&mut self, d: usize, pointer: &str, text: &str, e: &ParseError, what: &str) {
         let mut diag = Diagnostic::error(
             Code::ExpressionSyntax,

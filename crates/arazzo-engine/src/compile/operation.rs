@@ -2,6 +2,7 @@
 
 use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::OpenApi;
+use arazzo_openapi::lookup::{Found, LookupError};
 use arazzo_openapi::sources::SourceTarget;
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -10,6 +11,8 @@ use super::Compiler;
 use crate::plan::*;
 
 impl<'a> Compiler<'a> {
+    /// Resolves a step's `operationId` (or, `by_path`, `operationPath`) and
+    /// adds the operation to the plan once.
     pub(super) fn operation(
         &mut self,
         d: usize,
@@ -23,104 +26,118 @@ impl<'a> Compiler<'a> {
             self.sources.find_operation_id(d, written)
         };
         match found {
-            Ok(f) => {
-                if let Some(w) = &f.warning {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            if w.contains("is defined in") {
-                                Code::AmbiguousOperation
-                            } else {
-                                Code::UnresolvedOperation
-                            },
-                            w.clone(),
-                        )
-                        .at(self.at(d, pointer)),
-                    );
-                }
-                let key = (f.api, f.entry.pointer.clone());
-                if let Some(&i) = self.op_index.get(&key) {
-                    return Target::Operation(i);
-                }
-                let Some(api) = self.sources.openapi.get(f.api) else {
-                    return Target::Unsupported("the operation's description is missing".into());
-                };
-                let op = arazzo_openapi::operation::build(api, &f.entry, &self.sources.store);
-                for problem in &op.problems {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::InvalidOpenApi,
-                            format!("{} in {}: {problem}", op.label(), api.name()),
-                        )
-                        .at(self.at(d, pointer)),
-                    );
-                }
-                for r in &op.unresolved_refs {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::UnresolvedRef,
-                            format!("{} in {}: {r}", op.label(), api.name()),
-                        )
-                        .at(self.at(d, pointer)),
-                    );
-                }
-                let server = operation_server(api, &op);
-                self.operations.push(OperationPlan {
-                    api: f.api,
-                    op,
-                    server,
-                });
-                let i = self.operations.len() - 1;
-                self.op_index.insert(key, i);
-                Target::Operation(i)
-            }
-            Err(e) => {
-                use arazzo_openapi::lookup::LookupError;
-                if !by_path && let Some(source) = self.asyncapi_operation(d, written) {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::Unsupported,
-                            format!("`{written}` is an operation of the AsyncAPI source `{source}`, which arazzo-run does not execute"),
-                        )
-                        .at(self.at(d, pointer))
-                        .hint("running this step fails; the rest of the document is checked and runs"),
-                    );
-                    return Target::Unsupported(
-                        "AsyncAPI operations are not executed by arazzo-run".into(),
-                    );
-                }
-                let code = match &e {
-                    LookupError::Ambiguous { .. } | LookupError::Duplicate { .. } => {
-                        Code::AmbiguousOperation
-                    }
-                    LookupError::UnknownSource(_) => Code::UnknownSource,
-                    _ => Code::UnresolvedOperation,
-                };
-                let mut diag = Diagnostic::error(code, e.to_string()).at(self.at(d, pointer));
-                let candidates = e.candidates();
-                if !candidates.is_empty() {
-                    diag = diag.hint(format!(
-                        "did you mean {}?",
-                        candidates
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                } else if let LookupError::Ambiguous { sources, id } = &e {
-                    diag = diag.hint(format!(
-                        "qualify it: `$sourceDescriptions.{}.{id}`",
-                        sources.first().cloned().unwrap_or_default()
-                    ));
-                }
-                self.diags.push(diag);
-                Target::Unsupported(e.to_string())
-            }
+            Ok(f) => self.found_operation(d, f, pointer),
+            Err(e) => self.operation_not_found(d, written, pointer, by_path, e),
         }
+    }
+
+    /// The plan's operation for a resolved one, built and checked the first
+    /// time it is used.
+    fn found_operation(&mut self, d: usize, f: Found, pointer: &str) -> Target {
+        if let Some(w) = &f.warning {
+            self.diags.push(
+                Diagnostic::warning(
+                    if w.contains("is defined in") {
+                        Code::AmbiguousOperation
+                    } else {
+                        Code::UnresolvedOperation
+                    },
+                    w.clone(),
+                )
+                .at(self.at(d, pointer)),
+            );
+        }
+        let key = (f.api, f.entry.pointer.clone());
+        if let Some(&i) = self.op_index.get(&key) {
+            return Target::Operation(i);
+        }
+        let Some(api) = self.sources.openapi.get(f.api) else {
+            return Target::Unsupported("the operation's description is missing".into());
+        };
+        let op = arazzo_openapi::operation::build(api, &f.entry, &self.sources.store);
+        for problem in &op.problems {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::InvalidOpenApi,
+                    format!("{} in {}: {problem}", op.label(), api.name()),
+                )
+                .at(self.at(d, pointer)),
+            );
+        }
+        for r in &op.unresolved_refs {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::UnresolvedRef,
+                    format!("{} in {}: {r}", op.label(), api.name()),
+                )
+                .at(self.at(d, pointer)),
+            );
+        }
+        let server = operation_server(api, &op);
+        self.operations.push(OperationPlan {
+            api: f.api,
+            op,
+            server,
+        });
+        let i = self.operations.len() - 1;
+        self.op_index.insert(key, i);
+        Target::Operation(i)
+    }
+
+    /// Reports an operation that cannot be resolved (or that is an AsyncAPI
+    /// operation, which does not run).
+    fn operation_not_found(
+        &mut self,
+        d: usize,
+        written: &str,
+        pointer: &str,
+        by_path: bool,
+        e: LookupError,
+    ) -> Target {
+        if !by_path && let Some(source) = self.asyncapi_operation(d, written) {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::Unsupported,
+                    format!("`{written}` is an operation of the AsyncAPI source `{source}`, which arazzo-run does not execute"),
+                )
+                .at(self.at(d, pointer))
+                .hint("running this step fails; the rest of the document is checked and runs"),
+            );
+            return Target::Unsupported(
+                "AsyncAPI operations are not executed by arazzo-run".into(),
+            );
+        }
+        let code = match &e {
+            LookupError::Ambiguous { .. } | LookupError::Duplicate { .. } => {
+                Code::AmbiguousOperation
+            }
+            LookupError::UnknownSource(_) => Code::UnknownSource,
+            _ => Code::UnresolvedOperation,
+        };
+        let mut diag = Diagnostic::error(code, e.to_string()).at(self.at(d, pointer));
+        let candidates = e.candidates();
+        if !candidates.is_empty() {
+            diag = diag.hint(format!(
+                "did you mean {}?",
+                candidates
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        } else if let LookupError::Ambiguous { sources, id } = &e {
+            diag = diag.hint(format!(
+                "qualify it: `$sourceDescriptions.{}.{id}`",
+                sources.first().cloned().unwrap_or_default()
+            ));
+        }
+        self.diags.push(diag);
+        Target::Unsupported(e.to_string())
     }
 
     /// The AsyncAPI source of document `d` that defines operation `written`
     /// (`$sourceDescriptions.<name>.<id>` or a bare id), if any.
-    pub(super) fn asyncapi_operation(&self, d: usize, written: &str) -> Option<String> {
+    fn asyncapi_operation(&self, d: usize, written: &str) -> Option<String> {
         let (only, id) = match written
             .strip_prefix("$sourceDescriptions.")
             .and_then(|r| r.split_once('.'))
@@ -160,6 +177,8 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// What a run needs of an OpenAPI description: its name, title, security
+/// schemes and the server its requests go to.
 pub(super) fn api_plan(api: &OpenApi, store: &arazzo_openapi::Store) -> ApiPlan {
     let root = &api.doc.value;
     let server = if api.version == arazzo_openapi::Version::Swagger2 {

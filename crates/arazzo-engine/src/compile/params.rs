@@ -3,6 +3,7 @@
 use arazzo_model::model::{Parameter, ParameterIn, ParameterRef, Step, Version, Workflow};
 use arazzo_model::validate::{ComponentKind, parse_component_reference};
 use arazzo_model::{Code, Diagnostic};
+use arazzo_openapi::Operation;
 use arazzo_openapi::serialize::Location as ParamLocation;
 use serde_json::Value;
 
@@ -52,7 +53,10 @@ impl<'a> Compiler<'a> {
         out
     }
 
-    pub(super) fn resolve_param(&self, d: usize, r: &'a ParameterRef) -> Option<Resolved<'a>> {
+    /// An inline parameter, or the component a Reusable Object refers to
+    /// with its `value` override; `None` when the reference does not resolve
+    /// (the validator reports it).
+    fn resolve_param(&self, d: usize, r: &'a ParameterRef) -> Option<Resolved<'a>> {
         match r {
             ParameterRef::Inline(p) => Some(Resolved {
                 param: p,
@@ -81,6 +85,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Compiles resolved parameters; `with_location` for an operation (each
+    /// says where it goes), without for a workflow (they become its inputs).
     pub(super) fn compile_params(
         &mut self,
         d: usize,
@@ -92,14 +98,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .filter_map(|r| {
                 let location = if with_location {
-                    match r.param.location? {
-                        ParameterIn::Path => Some(ParamLocation::Path),
-                        ParameterIn::Query => Some(ParamLocation::Query),
-                        ParameterIn::QueryString => Some(ParamLocation::QueryString),
-                        ParameterIn::Header => Some(ParamLocation::Header),
-                        ParameterIn::Cookie => Some(ParamLocation::Cookie),
-                        ParameterIn::Body => return None,
-                    }
+                    Some(param_location(r.param.location?)?)
                 } else {
                     None
                 };
@@ -114,6 +113,8 @@ impl<'a> Compiler<'a> {
             .collect()
     }
 
+    /// Checks a step's parameters against its operation: parameters the
+    /// operation does not declare, and required ones the step does not supply.
     pub(super) fn check_operation_params(
         &mut self,
         d: usize,
@@ -126,43 +127,51 @@ impl<'a> Compiler<'a> {
         };
         let operation = plan.op.clone();
         for r in resolved {
-            let Some(loc) = r.param.location.and_then(|l| match l {
-                ParameterIn::Path => Some(ParamLocation::Path),
-                ParameterIn::Query => Some(ParamLocation::Query),
-                ParameterIn::QueryString => Some(ParamLocation::QueryString),
-                ParameterIn::Header => Some(ParamLocation::Header),
-                ParameterIn::Cookie => Some(ParamLocation::Cookie),
-                ParameterIn::Body => None,
-            }) else {
-                continue;
-            };
-            if operation.parameter(&r.param.name, loc).is_none() {
-                let mut diag = Diagnostic::warning(
-                    Code::UnknownParameter,
-                    format!(
-                        "{} declares no {loc} parameter `{}`; it is sent anyway",
-                        operation.label(),
-                        r.param.name
-                    ),
-                )
-                .at(self.at(d, &format!("{}/name", r.param.path)));
-                let same_name_elsewhere =
-                    operation.parameters.iter().find(|p| p.name == r.param.name);
-                if let Some(p) = same_name_elsewhere {
-                    diag = diag.hint(format!("the operation has `{}` in {}", p.name, p.location));
-                } else if let Some(close) = arazzo_model::suggest::closest(
-                    &r.param.name,
-                    operation
-                        .parameters
-                        .iter()
-                        .filter(|p| p.location == loc)
-                        .map(|p| p.name.as_str()),
-                ) {
-                    diag = diag.hint(format!("did you mean `{close}`?"));
-                }
-                self.diags.push(diag);
-            }
+            self.check_declared_param(d, &operation, r);
         }
+        self.check_required_params(d, step, &operation, resolved);
+    }
+
+    /// Warns about a parameter the operation does not declare (it is sent anyway).
+    fn check_declared_param(&mut self, d: usize, operation: &Operation, r: &Resolved<'_>) {
+        let Some(loc) = r.param.location.and_then(param_location) else {
+            return;
+        };
+        if operation.parameter(&r.param.name, loc).is_none() {
+            let mut diag = Diagnostic::warning(
+                Code::UnknownParameter,
+                format!(
+                    "{} declares no {loc} parameter `{}`; it is sent anyway",
+                    operation.label(),
+                    r.param.name
+                ),
+            )
+            .at(self.at(d, &format!("{}/name", r.param.path)));
+            let same_name_elsewhere = operation.parameters.iter().find(|p| p.name == r.param.name);
+            if let Some(p) = same_name_elsewhere {
+                diag = diag.hint(format!("the operation has `{}` in {}", p.name, p.location));
+            } else if let Some(close) = arazzo_model::suggest::closest(
+                &r.param.name,
+                operation
+                    .parameters
+                    .iter()
+                    .filter(|p| p.location == loc)
+                    .map(|p| p.name.as_str()),
+            ) {
+                diag = diag.hint(format!("did you mean `{close}`?"));
+            }
+            self.diags.push(diag);
+        }
+    }
+
+    /// Reports required operation parameters the step does not supply.
+    fn check_required_params(
+        &mut self,
+        d: usize,
+        step: &Step,
+        operation: &Operation,
+        resolved: &[Resolved<'_>],
+    ) {
         for p in &operation.parameters {
             if p.required
                 && !resolved.iter().any(|r| {
@@ -200,10 +209,11 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// The parameters of a goto or retry through a workflow (its inputs);
+    /// `None` when the action has none.
     pub(super) fn action_params(
         &mut self,
         d: usize,
-        wf: &'a Workflow,
         params: &'a [ParameterRef],
     ) -> Option<Vec<ParamPlan>> {
         if params.is_empty() {
@@ -216,7 +226,19 @@ impl<'a> Compiler<'a> {
                 resolved.push(x);
             }
         }
-        let _ = wf;
         Some(self.compile_params(d, &resolved, false))
+    }
+}
+
+/// Where a parameter goes in a request; `None` for `in: body`, which Arazzo
+/// 1.0.1 removed.
+fn param_location(l: ParameterIn) -> Option<ParamLocation> {
+    match l {
+        ParameterIn::Path => Some(ParamLocation::Path),
+        ParameterIn::Query => Some(ParamLocation::Query),
+        ParameterIn::QueryString => Some(ParamLocation::QueryString),
+        ParameterIn::Header => Some(ParamLocation::Header),
+        ParameterIn::Cookie => Some(ParamLocation::Cookie),
+        ParameterIn::Body => None,
     }
 }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use arazzo_expr::{CompileOptions, ValueExpr};
+use arazzo_expr::{CompileOptions, ParseError, ValueExpr};
 use arazzo_model::load::escape_token;
-use arazzo_model::model::{ExpressionType, Version};
+use arazzo_model::model::{ExpressionType, Replacement, RequestBody, Version};
 use arazzo_model::{Code, Diagnostic};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -34,47 +34,52 @@ impl<'a> Compiler<'a> {
             }
             Err(errors) => {
                 for (inner, e) in errors {
-                    let p = format!("{pointer}{inner}");
-                    let text = self
-                        .doc(d)
-                        .source
-                        .value
-                        .pointer(&p)
-                        .and_then(Value::as_str)
-                        .unwrap_or("");
-                    let text = text.to_string();
-                    let at_selector = self
-                        .doc(d)
-                        .source
-                        .value
-                        .pointer(&p)
-                        .is_some_and(arazzo_model::parse::is_selector_object);
-                    if p.ends_with("/selector") || at_selector {
-                        // The query of a Selector Object, not an expression.
-                        let field = if at_selector {
-                            format!("{p}/selector")
-                        } else {
-                            p.clone()
-                        };
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::CriterionSyntax,
-                                format!("invalid selector: {}", e.message),
-                            )
-                            .at(self.at(d, &field)),
-                        );
-                    } else {
-                        self.parse_error(d, &p, &text, &e, "runtime expression");
-                    }
+                    self.value_error(d, &format!("{pointer}{inner}"), &e);
                 }
                 None
             }
         }
     }
 
+    /// Reports a value that does not compile at `p`: a Selector Object's
+    /// query, or a runtime expression.
+    fn value_error(&mut self, d: usize, p: &str, e: &ParseError) {
+        let text = self
+            .doc(d)
+            .source
+            .value
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let text = text.to_string();
+        let at_selector = self
+            .doc(d)
+            .source
+            .value
+            .pointer(p)
+            .is_some_and(arazzo_model::parse::is_selector_object);
+        if p.ends_with("/selector") || at_selector {
+            // The query of a Selector Object, not an expression.
+            let field = if at_selector {
+                format!("{p}/selector")
+            } else {
+                p.to_string()
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    Code::CriterionSyntax,
+                    format!("invalid selector: {}", e.message),
+                )
+                .at(self.at(d, &field)),
+            );
+        } else {
+            self.parse_error(d, p, &text, e, "runtime expression");
+        }
+    }
+
     /// Warns about literal strings that look like expressions but do not
     /// parse (`$response.body#id`): they would be sent as text.
-    pub(super) fn lookalikes(&mut self, d: usize, v: &Value, pointer: &str) {
+    fn lookalikes(&mut self, d: usize, v: &Value, pointer: &str) {
         match v {
             Value::String(s) => {
                 if s.starts_with('$')
@@ -120,7 +125,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(super) fn body(&mut self, d: usize, b: &arazzo_model::model::RequestBody) -> BodyPlan {
+    /// Compiles a request body: its payload and replacements.
+    pub(super) fn body(&mut self, d: usize, b: &RequestBody) -> BodyPlan {
         let selectors = self.doc(d).version >= Version::V1_1;
         let payload = b
             .payload
@@ -133,47 +139,7 @@ impl<'a> Compiler<'a> {
         let replacements = b
             .replacements
             .iter()
-            .filter_map(|r| {
-                let target = match (&r.target_type, xml) {
-                    (Some(ExpressionType::JsonPath(_)), _) => {
-                        match serde_json_path::JsonPath::parse(&r.target) {
-                            Ok(p) => ReplacementTarget::JsonPath(Arc::new(p)),
-                            Err(e) => {
-                                self.diags.push(
-                                    Diagnostic::error(
-                                        Code::CriterionSyntax,
-                                        format!("invalid JSONPath target: {e}"),
-                                    )
-                                    .at(self.at(d, &format!("{}/target", r.path))),
-                                );
-                                return None;
-                            }
-                        }
-                    }
-                    (Some(ExpressionType::XPath(_)), _) | (None, true) => {
-                        ReplacementTarget::XPath(r.target.clone())
-                    }
-                    _ => {
-                        if !r.target.is_empty() && !r.target.starts_with('/') {
-                            self.diags.push(
-                                Diagnostic::error(
-                                    Code::InvalidValue,
-                                    format!(
-                                        "replacement target `{}` is not a JSON pointer",
-                                        r.target
-                                    ),
-                                )
-                                .at(self.at(d, &format!("{}/target", r.path)))
-                                .hint("JSON pointers start with `/`, e.g. `/pet/id`"),
-                            );
-                            return None;
-                        }
-                        ReplacementTarget::Pointer(r.target.clone())
-                    }
-                };
-                let value = self.value(d, &r.value, &format!("{}/value", r.path), selectors)?;
-                Some(ReplacementPlan { target, value })
-            })
+            .filter_map(|r| self.replacement(d, r, xml, selectors))
             .collect();
         BodyPlan {
             content_type: b.content_type.clone(),
@@ -182,6 +148,54 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// A payload replacement; `xml` when the body is XML (targets are then
+    /// XPath by default).
+    fn replacement(
+        &mut self,
+        d: usize,
+        r: &Replacement,
+        xml: bool,
+        selectors: bool,
+    ) -> Option<ReplacementPlan> {
+        let target = match (&r.target_type, xml) {
+            (Some(ExpressionType::JsonPath(_)), _) => {
+                match serde_json_path::JsonPath::parse(&r.target) {
+                    Ok(p) => ReplacementTarget::JsonPath(Arc::new(p)),
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::CriterionSyntax,
+                                format!("invalid JSONPath target: {e}"),
+                            )
+                            .at(self.at(d, &format!("{}/target", r.path))),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (Some(ExpressionType::XPath(_)), _) | (None, true) => {
+                ReplacementTarget::XPath(r.target.clone())
+            }
+            _ => {
+                if !r.target.is_empty() && !r.target.starts_with('/') {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("replacement target `{}` is not a JSON pointer", r.target),
+                        )
+                        .at(self.at(d, &format!("{}/target", r.path)))
+                        .hint("JSON pointers start with `/`, e.g. `/pet/id`"),
+                    );
+                    return None;
+                }
+                ReplacementTarget::Pointer(r.target.clone())
+            }
+        };
+        let value = self.value(d, &r.value, &format!("{}/value", r.path), selectors)?;
+        Some(ReplacementPlan { target, value })
+    }
+
+    /// Compiles `outputs` (at `pointer`); warns about literal text.
     pub(super) fn outputs(
         &mut self,
         d: usize,

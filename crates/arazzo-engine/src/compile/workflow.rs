@@ -12,7 +12,9 @@ use crate::inputs::InputsPlan;
 use crate::plan::*;
 
 impl<'a> Compiler<'a> {
-    pub(super) fn resolve_workflow(&self, d: usize, written: &str) -> Option<usize> {
+    /// The plan index of the workflow a `workflowId` names in document `d`,
+    /// local or `$sourceDescriptions.<name>.<workflowId>`.
+    fn resolve_workflow(&self, d: usize, written: &str) -> Option<usize> {
         match parse_workflow_ref(written) {
             WorkflowRef::Local(id) => self.wf_index.get(&(d, id.to_string())).copied(),
             WorkflowRef::External { source, workflow } => {
@@ -33,13 +35,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// The id of workflow `i` of the plan being built.
-    pub(super) fn plan_workflow_id(&self, i: usize) -> Option<&str> {
+    fn plan_workflow_id(&self, i: usize) -> Option<&str> {
         self.wf_index
             .iter()
             .find(|(_, v)| **v == i)
             .map(|((_, id), _)| id.as_str())
     }
 
+    /// Resolves a `workflowId` written at `pointer`, reporting workflows
+    /// another Arazzo document does not have and Respect's spelling.
     pub(super) fn workflow_ref(&mut self, d: usize, written: &str, pointer: &str) -> Option<usize> {
         let found = self.resolve_workflow(d, written);
         if let Some(i) = found
@@ -78,7 +82,35 @@ impl<'a> Compiler<'a> {
         found
     }
 
+    /// Compiles a workflow and checks what its expressions refer to.
     pub(super) fn workflow(&mut self, d: usize, wf: &'a Workflow) -> WorkflowPlan {
+        let inputs = self.workflow_inputs(d, wf);
+        let depends_on = wf
+            .depends_on
+            .iter()
+            .enumerate()
+            .filter_map(|(i, dep)| self.workflow_ref(d, dep, &format!("{}/dependsOn/{i}", wf.path)))
+            .collect();
+        let steps: Vec<StepPlan> = wf.steps.iter().map(|s| self.step(d, wf, s)).collect();
+        let outputs = self.outputs(d, &wf.outputs, &format!("{}/outputs", wf.path));
+        let plan = WorkflowPlan {
+            id: wf.workflow_id.clone(),
+            doc: d,
+            summary: wf.summary.clone(),
+            description: wf.description.clone(),
+            inputs,
+            depends_on,
+            steps,
+            outputs,
+            path: wf.path.clone(),
+        };
+        self.check_references(d, wf, &plan);
+        plan
+    }
+
+    /// The input schema of a workflow, checked: it must be a valid JSON
+    /// Schema, and an object (inputs are named values).
+    fn workflow_inputs(&mut self, d: usize, wf: &Workflow) -> InputsPlan {
         let doc = self.doc(d);
         let components = doc.source.value.get("components");
         let inputs = InputsPlan::compile(wf.inputs.as_ref(), components);
@@ -109,71 +141,12 @@ impl<'a> Compiler<'a> {
                 .hint("declare `type: object` with the inputs as `properties`"),
             );
         }
-        let depends_on = wf
-            .depends_on
-            .iter()
-            .enumerate()
-            .filter_map(|(i, dep)| self.workflow_ref(d, dep, &format!("{}/dependsOn/{i}", wf.path)))
-            .collect();
-        let steps: Vec<StepPlan> = wf.steps.iter().map(|s| self.step(d, wf, s)).collect();
-        let outputs = self.outputs(d, &wf.outputs, &format!("{}/outputs", wf.path));
-        let plan = WorkflowPlan {
-            id: wf.workflow_id.clone(),
-            doc: d,
-            summary: wf.summary.clone(),
-            description: wf.description.clone(),
-            inputs,
-            depends_on,
-            steps,
-            outputs,
-            path: wf.path.clone(),
-        };
-        self.check_references(d, wf, &plan);
-        plan
+        inputs
     }
 
+    /// Compiles a step of `wf`.
     pub(super) fn step(&mut self, d: usize, wf: &'a Workflow, step: &'a Step) -> StepPlan {
-        let (target, pointer) = match &step.target {
-            StepTarget::OperationId(id) => (
-                self.operation(d, id, &format!("{}/operationId", step.path), false),
-                "operationId",
-            ),
-            StepTarget::OperationPath(p) => (
-                self.operation(d, p, &format!("{}/operationPath", step.path), true),
-                "operationPath",
-            ),
-            StepTarget::WorkflowId(w) => {
-                let p = format!("{}/workflowId", step.path);
-                match self.workflow_ref(d, w, &p) {
-                    Some(i) => (Target::Workflow(i), "workflowId"),
-                    None => (
-                        Target::Unsupported(format!("workflow `{w}` does not exist")),
-                        "workflowId",
-                    ),
-                }
-            }
-            StepTarget::ChannelPath(_) => {
-                self.diags.push(
-                    Diagnostic::warning(
-                        Code::Unsupported,
-                        format!("step `{}` is an AsyncAPI channel step, which arazzo-run does not execute", step.step_id),
-                    )
-                    .at(self.at(d, &format!("{}/channelPath", step.path)))
-                    .hint("running this step fails; the rest of the document is checked and runs"),
-                );
-                (
-                    Target::Unsupported(
-                        "AsyncAPI channel steps are not executed by arazzo-run".into(),
-                    ),
-                    "channelPath",
-                )
-            }
-            StepTarget::Missing => (
-                Target::Unsupported("the step names no operation or workflow".into()),
-                "stepId",
-            ),
-        };
-        let _ = pointer;
+        let target = self.step_target(d, step);
         let to_workflow = matches!(step.target, StepTarget::WorkflowId(_));
         let resolved = self.merge_params(d, wf, &step.parameters, to_workflow);
         if let Target::Operation(op) = &target {
@@ -229,8 +202,41 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// What a step invokes: an operation, a workflow, or why it cannot run.
+    fn step_target(&mut self, d: usize, step: &Step) -> Target {
+        match &step.target {
+            StepTarget::OperationId(id) => {
+                self.operation(d, id, &format!("{}/operationId", step.path), false)
+            }
+            StepTarget::OperationPath(p) => {
+                self.operation(d, p, &format!("{}/operationPath", step.path), true)
+            }
+            StepTarget::WorkflowId(w) => {
+                let p = format!("{}/workflowId", step.path);
+                match self.workflow_ref(d, w, &p) {
+                    Some(i) => Target::Workflow(i),
+                    None => Target::Unsupported(format!("workflow `{w}` does not exist")),
+                }
+            }
+            StepTarget::ChannelPath(_) => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Code::Unsupported,
+                        format!("step `{}` is an AsyncAPI channel step, which arazzo-run does not execute", step.step_id),
+                    )
+                    .at(self.at(d, &format!("{}/channelPath", step.path)))
+                    .hint("running this step fails; the rest of the document is checked and runs"),
+                );
+                Target::Unsupported("AsyncAPI channel steps are not executed by arazzo-run".into())
+            }
+            StepTarget::Missing => {
+                Target::Unsupported("the step names no operation or workflow".into())
+            }
+        }
+    }
+
     /// Resolves a step `dependsOn` entry (unknown targets are reported by the model validator).
-    pub(super) fn step_dep(&self, d: usize, wf: &Workflow, dep: &str) -> Option<StepDep> {
+    fn step_dep(&self, d: usize, wf: &Workflow, dep: &str) -> Option<StepDep> {
         let other = |doc: usize, rest: &str| -> Option<StepDep> {
             let (w, s) = rest.split_once(".steps.")?;
             let workflow = *self.wf_index.get(&(doc, w.to_string()))?;
