@@ -244,6 +244,20 @@ async fn a_failure_exits_1_and_says_which_criterion_failed() {
         "{stdout}"
     );
     assert!(stdout.contains("--auth OAuth2.client_id="), "{stdout}");
+    // The failure is shown where it is written, like a compile diagnostic.
+    assert!(
+        stdout.contains("error[step-failed]: connect-account-onboarding failed (criteria): step `createConnectToken` failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pipedream-connect-account-onboarding-workflow.yml:52:13"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("- stepId: createConnectToken"), "{stdout}");
+    assert!(
+        stdout.contains("^^^^^^^^^^^^^^^^^^ step `createConnectToken` failed here"),
+        "{stdout}"
+    );
     sim.shutdown().await;
 }
 

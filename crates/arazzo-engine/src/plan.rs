@@ -67,10 +67,35 @@ impl Plan {
             })
     }
 
-    /// Where the node at JSON `pointer` of Arazzo document `doc` is written.
-    pub fn place(&self, doc: usize, pointer: &str) -> Option<crate::report::Place> {
-        let loaded = &self.sources.arazzo.get(doc)?.doc.source;
-        let location = loaded.locate(pointer, arazzo_model::Part::Key);
+    /// Where a workflow (`step` `None`) or one of its steps is written —
+    /// its `workflowId` or `stepId` value —, by their ids as a report names them.
+    pub fn step_location(
+        &self,
+        workflow_id: &str,
+        step: Option<&str>,
+    ) -> Option<arazzo_model::Location> {
+        let wf = self.workflows.iter().position(|w| w.id == workflow_id)?;
+        let step = match step {
+            Some(id) => Some(self.workflows.get(wf)?.step_index(id)?),
+            None => None,
+        };
+        self.id_location(wf, step)
+    }
+
+    /// The `workflowId` of workflow `wf`, or the `stepId` of its step `step`.
+    fn id_location(&self, wf: usize, step: Option<usize>) -> Option<arazzo_model::Location> {
+        let w = self.workflows.get(wf)?;
+        let pointer = match step {
+            Some(i) => format!("{}/stepId", w.steps.get(i)?.path),
+            None => format!("{}/workflowId", w.path),
+        };
+        let loaded = &self.sources.arazzo.get(w.doc)?.doc.source;
+        Some(loaded.locate(&pointer, arazzo_model::Part::Value))
+    }
+
+    /// [`Plan::step_location`] as file, line and column, by plan indices.
+    pub fn place(&self, wf: usize, step: Option<usize>) -> Option<crate::report::Place> {
+        let location = self.id_location(wf, step)?;
         let start = location.start();
         Some(crate::report::Place {
             file: location.file.name().to_string(),

@@ -494,8 +494,8 @@ fn failures_carry_their_kind_and_place() {
     assert_eq!(failure.step_id.as_deref(), Some("wait-ready"));
     let place = failure.location.as_ref().expect("a place");
     assert!(place.file.ends_with("shop.arazzo.yaml"), "{place}");
-    // `- stepId: wait-ready` is line 14 of the document, its key at column 9.
-    assert_eq!((place.line, place.column), (14, 9), "{place}");
+    // `- stepId: wait-ready` is line 14 of the document, its value at column 17.
+    assert_eq!((place.line, place.column), (14, 17), "{place}");
     let last = main.steps.last().expect("steps");
     assert_eq!(
         last.failure.as_ref().map(|f| f.kind),

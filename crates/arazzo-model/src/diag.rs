@@ -386,6 +386,30 @@ impl Diagnostic {
     }
 }
 
+/// Renders a failure found while running, like a diagnostic: `error[id]:
+/// message`, the file:line:column, and the source line at `location` with a
+/// caret and `label` under it. Run-time failures have no diagnostic code;
+/// `id` names their kind (`step-failed`, …).
+pub fn render_failure(
+    id: &str,
+    message: &str,
+    location: &Location,
+    label: Option<&str>,
+    color: bool,
+) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let ex = excerpt(location, label);
+    let group = Level::ERROR
+        .primary_title(message)
+        .id(id)
+        .element(ex.snippet(AnnotationKind::Primary));
+    renderer.render(&[group]).to_string()
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {

@@ -311,7 +311,14 @@ impl Pretty {
     }
 
     /// Prints the outputs of the requested workflows and a final tally.
-    pub fn summary(&mut self, report: &RunReport) {
+    /// Whether output is coloured.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// The requested workflows' synthesized inputs and outputs, the
+    /// `failures` rendered with their places, and the tally.
+    pub fn summary(&mut self, report: &RunReport, failures: &[String]) {
         if let Some(s) = self.spinner.take() {
             s.finish_and_clear();
         }
@@ -322,6 +329,9 @@ impl Pretty {
             .collect();
         for w in &requested {
             self.workflow_summary(w);
+        }
+        for f in failures {
+            self.println(&format!("\n{}", f.trim_end()));
         }
         let line = self.tally(&requested);
         self.println(&line);

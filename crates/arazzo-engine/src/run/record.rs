@@ -81,13 +81,12 @@ impl Run {
         let wf = self.plan.workflows.get(f.wf)?;
         let step = match kind {
             FailureKind::Inputs | FailureKind::Limit | FailureKind::Internal => None,
-            _ => wf.steps.get(f.pc),
+            _ => wf.steps.get(f.pc).map(|_| f.pc),
         };
-        let pointer = step.map_or(wf.path.as_str(), |s| s.path.as_str());
         Some(Failure {
             kind,
-            step_id: step.map(|s| s.id.clone()),
-            location: self.plan.place(wf.doc, pointer),
+            step_id: step.and_then(|i| wf.steps.get(i)).map(|s| s.id.clone()),
+            location: self.plan.place(f.wf, step),
         })
     }
 
