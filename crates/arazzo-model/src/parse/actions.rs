@@ -217,7 +217,7 @@ impl Parser<'_> {
         (retry_after, retry_limit)
     }
 
-    pub(super) fn action_parameters(
+    fn action_parameters(
         &mut self,
         m: &Map<String, Value>,
         path: &str,
@@ -235,7 +235,7 @@ impl Parser<'_> {
         self.parameter_list(m, path, "parameters")
     }
 
-    pub(super) fn check_action_target(
+    fn check_action_target(
         &mut self,
         path: &str,
         name: &str,

@@ -25,7 +25,7 @@ impl Parser<'_> {
         })
     }
 
-    pub(super) fn replacement(&mut self, v: &Value, path: String) -> Option<Replacement> {
+    fn replacement(&mut self, v: &Value, path: String) -> Option<Replacement> {
         let what = "a payload replacement";
         let m = self.object(v, &path, what)?;
         self.check_fields(m, &path, what, REPLACEMENT_FIELDS);

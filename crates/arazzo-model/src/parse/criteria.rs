@@ -21,7 +21,7 @@ impl Parser<'_> {
             .collect()
     }
 
-    pub(super) fn criterion(&mut self, v: &Value, path: String) -> Option<Criterion> {
+    fn criterion(&mut self, v: &Value, path: String) -> Option<Criterion> {
         let what = "a criterion";
         let m = self.object(v, &path, what)?;
         self.check_fields(m, &path, what, CRITERION_FIELDS);

@@ -88,11 +88,7 @@ impl Parser<'_> {
         }
     }
 
-    pub(super) fn source_description(
-        &mut self,
-        v: &Value,
-        path: String,
-    ) -> Option<SourceDescription> {
+    fn source_description(&mut self, v: &Value, path: String) -> Option<SourceDescription> {
         let what = "a source description";
         let m = self.object(v, &path, what)?;
         self.check_fields(m, &path, what, SOURCE_FIELDS);

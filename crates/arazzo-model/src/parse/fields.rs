@@ -5,7 +5,7 @@ use crate::model::Version;
 /// A field an object may have, and the version that introduced it.
 pub(super) type Field = (&'static str, Version);
 
-pub(super) const V0: Version = Version::V1_0;
+const V0: Version = Version::V1_0;
 pub(super) const V1: Version = Version::V1_1;
 
 pub(super) const ROOT_FIELDS: &[Field] = &[

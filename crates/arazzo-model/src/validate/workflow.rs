@@ -156,7 +156,7 @@ impl<'a> Validator<'a> {
     }
 
     /// A step-level `dependsOn` entry (1.1).
-    pub(super) fn step_dependency(&mut self, wf: &Workflow, dep: &str, at: &str) {
+    fn step_dependency(&mut self, wf: &Workflow, dep: &str, at: &str) {
         if let Some(rest) = dep.strip_prefix("$workflows.") {
             let Some((w, s)) = rest.split_once(".steps.") else {
                 let d = self
@@ -214,7 +214,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Every local `$ref` in an input schema must resolve inside the document.
-    pub(super) fn input_refs(&mut self, schema: &Value, path: &str) {
+    fn input_refs(&mut self, schema: &Value, path: &str) {
         let mut stack = vec![(schema, path.to_string())];
         while let Some((v, p)) = stack.pop() {
             match v {
