@@ -200,6 +200,9 @@ pub struct ApiPlan {
     pub declared_server: Option<Url>,
     /// Security schemes by name.
     pub schemes: IndexMap<String, SecurityScheme>,
+    /// How to call the token endpoint of each OAuth2 client-credentials
+    /// scheme, decided once from the description (see `token_style`).
+    pub token_styles: IndexMap<String, crate::auth::ClientAuth>,
 }
 
 /// A resolved operation.

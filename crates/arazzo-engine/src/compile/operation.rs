@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::Compiler;
+use crate::auth::ClientAuth;
 use crate::plan::*;
 
 impl<'a> Compiler<'a> {
@@ -197,14 +198,59 @@ pub(super) fn api_plan(api: &OpenApi, store: &arazzo_openapi::Store) -> ApiPlan 
                 .map_err(|e| e.to_string())
         })
         .unwrap_or_else(|| Err("the description declares no server".into()));
+    let schemes = api.security_schemes(store);
+    let declared = resolved.as_ref().ok();
+    let token_styles = schemes
+        .iter()
+        .filter_map(|(name, scheme)| match &scheme.kind {
+            arazzo_openapi::security::SchemeKind::OAuth2(flows) => {
+                let flow = flows.client_credentials.as_ref()?;
+                Some((name.clone(), token_style(api, store, flow, declared)))
+            }
+            _ => None,
+        })
+        .collect();
     ApiPlan {
         name: api.name().to_string(),
         url: api.url.clone(),
         title: api.title().map(str::to_string),
-        declared_server: resolved.as_ref().ok().cloned(),
+        declared_server: declared.cloned(),
         server: resolved,
         overridden: false,
-        schemes: api.security_schemes(store),
+        schemes,
+        token_styles,
+    }
+}
+
+/// How to call a token endpoint: as a JSON body when the description itself
+/// documents its token endpoint as an operation taking JSON (Pipedream
+/// does), as a form with the client's credentials in it when it documents a
+/// form, else the RFC 6749 default (HTTP Basic). The token URL is matched
+/// against the description's paths relative to its declared server.
+fn token_style(
+    api: &OpenApi,
+    store: &arazzo_openapi::Store,
+    flow: &arazzo_openapi::security::OAuthFlow,
+    server: Option<&url::Url>,
+) -> ClientAuth {
+    let Some(written) = flow.token_url.as_deref() else {
+        return ClientAuth::Basic;
+    };
+    let joined = match server {
+        Some(s) => s.join(written).ok(),
+        None => url::Url::parse(written).ok(),
+    };
+    let path = joined.as_ref().map_or(written, |u| u.path());
+    let server_path = server.map_or("", |s| s.path().trim_end_matches('/'));
+    let relative = path.strip_prefix(server_path).unwrap_or(path);
+    let Some(entry) = api.by_method_path("post", relative) else {
+        return ClientAuth::Basic;
+    };
+    let op = arazzo_openapi::operation::build(api, entry, store);
+    match op.request_body.as_ref().and_then(|b| b.default_media()) {
+        Some(m) if arazzo_openapi::media::is_json(&m.media_type) => ClientAuth::Json,
+        Some(m) if m.media_type.contains("x-www-form-urlencoded") => ClientAuth::Post,
+        _ => ClientAuth::Basic,
     }
 }
 

@@ -13,7 +13,7 @@ use super::{Command, Phase, Run, Token, Waiting};
 use crate::auth::{self, Applied, AuthDecision, ClientAuth, Credential};
 use crate::context::Ctx;
 use crate::exchange::{Exchange, HttpResponse, TransportError, parse_body, replace};
-use crate::plan::{Plan, StepPlan, Target};
+use crate::plan::{StepPlan, Target};
 use crate::report::FailureKind;
 
 /// The longest `Arazzo-Expect` header a step sends to a mock server.
@@ -278,7 +278,8 @@ impl Run {
                 let client_auth = self
                     .creds
                     .client_auth(scheme)
-                    .unwrap_or_else(|| token_endpoint_style(plan, api_i, &flow, &server));
+                    .or_else(|| api.token_styles.get(scheme).copied())
+                    .unwrap_or(ClientAuth::Basic);
                 auth::token_request(
                     &flow,
                     &cred,
@@ -421,35 +422,6 @@ impl Run {
         }
         f.last_exchange = f.exchange.clone();
         f.phase = Phase::Judge;
-    }
-}
-
-/// Chooses how to call a token endpoint: as a JSON body when the
-/// description itself documents its token endpoint as an operation taking
-/// JSON (Pipedream does), else the RFC 6749 default.
-fn token_endpoint_style(
-    plan: &Plan,
-    api: usize,
-    flow: &arazzo_openapi::security::OAuthFlow,
-    server: &url::Url,
-) -> ClientAuth {
-    let Some(token_url) = flow.token_url.as_deref().and_then(|t| server.join(t).ok()) else {
-        return ClientAuth::Basic;
-    };
-    let Some(spec) = plan.sources.openapi.get(api) else {
-        return ClientAuth::Basic;
-    };
-    let server_path = server.path().trim_end_matches('/');
-    let path = token_url.path();
-    let relative = path.strip_prefix(server_path).unwrap_or(path);
-    let Some(entry) = spec.by_method_path("post", relative) else {
-        return ClientAuth::Basic;
-    };
-    let op = arazzo_openapi::operation::build(spec, entry, &plan.sources.store);
-    match op.request_body.as_ref().and_then(|b| b.default_media()) {
-        Some(m) if arazzo_openapi::media::is_json(&m.media_type) => ClientAuth::Json,
-        Some(m) if m.media_type.contains("x-www-form-urlencoded") => ClientAuth::Post,
-        _ => ClientAuth::Basic,
     }
 }
 
