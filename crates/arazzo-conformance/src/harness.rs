@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arazzo_engine::driver::BoxFuture;
+use arazzo_engine::BoxFuture;
 use arazzo_engine::report::{RunReport, Status, WorkflowRecord};
 use arazzo_engine::{Clock, CompileOptions, Credentials, Engine, ReqwestTransport, RunOptions};
 use arazzo_model::Diagnostic;

@@ -74,19 +74,29 @@
 //!
 //! The pieces, in the order data flows through them:
 //! - [`compile_location`] loads the document and its sources
-//!   ([`arazzo_openapi::Sources`]) and [`compile::compile`]s them into a
-//!   [`plan::Plan`], reporting [`arazzo_model::Diagnostic`]s.
-//! - [`run::Run`] executes workflows of a plan as a state machine that does
-//!   no I/O; [`driver`] feeds it real HTTP and time, and [`Engine`] wraps it
-//!   all for embedders.
-//! - [`report`] has the run report and the typed event stream;
-//!   [`auth`] credentials; [`secrets`] masking.
+//!   ([`arazzo_openapi::Sources`]) and [`compile()`]s them into a [`Plan`],
+//!   reporting [`arazzo_model::Diagnostic`]s.
+//! - [`Run`] executes workflows of a plan as a state machine that does no
+//!   I/O: it hands out [`Command`]s and is fed their results; its
+//!   [`RunState`] can be saved and resumed. [`drive`] feeds it through a
+//!   [`Transport`] and a [`Clock`]; [`Engine`] wraps it all for embedders
+//!   (with the default `http` feature: reqwest and tokio).
+//! - [`report`] has the run report and the typed event stream.
+//!
+//! Public modules are the plan a run reads ([`plan`], [`inputs`]), the
+//! report it writes ([`report`]) and, with the `mock` feature, `offline`;
+//! everything else is re-exported here.
+//!
+//! Features: `http` (default) — the reqwest/tokio driver and fetching
+//! documents over http(s); without it the crate needs no async runtime.
+//! `xpath` (default) — XPath criteria. `mock` — `offline` runs against
+//! generated mock servers.
 
-pub mod auth;
-pub mod compile;
+mod auth;
+mod compile;
 mod context;
-pub mod driver;
-pub mod exchange;
+mod driver;
+mod exchange;
 pub mod inputs;
 /// Offline runs against generated mock servers (`arazzo-run run --mock`);
 /// with the `mock` feature.
@@ -94,9 +104,9 @@ pub mod inputs;
 pub mod offline;
 pub mod plan;
 pub mod report;
-pub mod run;
+mod run;
 mod scope;
-pub mod secrets;
+mod secrets;
 mod xml;
 
 use std::collections::HashMap;
@@ -107,12 +117,9 @@ use arazzo_openapi::fetch::{DefaultFetcher, Fetcher, parse_location};
 use arazzo_openapi::{DocCache, LoadOptions, Sources};
 use url::Url;
 
-/// Expected response values, as passed to a mock server (re-exported so that
-/// a server needs only this crate).
-pub use arazzo_expr::expect;
-pub use auth::{Credential, Credentials};
+pub use auth::{ClientAuth, Credential, CredentialError, Credentials, env_name};
 pub use compile::{Compiled, compile};
-pub use driver::{Clock, Engine, EngineError, Outcome, Transport, drive};
+pub use driver::{BoxFuture, Clock, Engine, EngineError, Outcome, Transport, drive};
 #[cfg(feature = "http")]
 pub use driver::{HttpOptions, ReqwestTransport, TokioClock};
 pub use exchange::{HttpResponse, TransportError};
@@ -121,7 +128,8 @@ pub use report::{
     ActionRecord, ActionType, DelaySource, Event, Failure, FailureKind, Place, Reason, RunError,
     RunReport, Status, StepRecord, WorkflowRecord,
 };
-pub use run::{Command, ResumeError, Run, RunOptions, RunState, StartError, Tokens};
+pub use run::{Command, ResumeError, Run, RunOptions, RunState, STATE_VERSION, StartError, Tokens};
+pub use secrets::MASK;
 
 /// Options for loading and compiling.
 #[derive(Clone, Default)]

@@ -49,11 +49,6 @@ impl Secrets {
         }
     }
 
-    /// Whether there is nothing to mask.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// `text` with every secret replaced by `****`.
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();

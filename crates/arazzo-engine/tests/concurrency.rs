@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arazzo_engine::driver::BoxFuture;
+use arazzo_engine::BoxFuture;
 use arazzo_engine::{
     CompileOptions, Credentials, Engine, HttpOptions, HttpResponse, ReqwestTransport, Status,
     Transport, TransportError,

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arazzo_engine::driver::BoxFuture;
+use arazzo_engine::BoxFuture;
 use arazzo_engine::{CompileOptions, Engine, HttpResponse, RunOptions, Transport, TransportError};
 use arazzo_openapi::HttpRequest;
 use serde_json::json;

@@ -458,7 +458,7 @@ fn backquoted(text: &str) -> impl Iterator<Item = &str> {
 /// the environment.
 fn credential_hint(scheme: &SecurityScheme) -> String {
     let n = &scheme.name;
-    let env = arazzo_engine::auth::env_name(n);
+    let env = arazzo_engine::env_name(n);
     match &scheme.kind {
         SchemeKind::Basic => format!(
             "supply them with `--auth {n}.username=… --auth {n}.password=…` (or {env}_USERNAME and {env}_PASSWORD)"
