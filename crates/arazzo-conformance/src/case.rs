@@ -40,7 +40,7 @@ pub struct Case {
     pub exchanges: Vec<Exchange>,
     /// Run options (limits) for the case.
     #[serde(default)]
-    pub options: RunOptions,
+    pub options: CaseLimits,
     /// The expected result.
     pub expect: Expect,
     /// A case arazzo-run deliberately does not support, with the reason; skipped.
@@ -51,7 +51,7 @@ pub struct Case {
 /// Limits a case sets for its run (engines without such a setting skip them).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RunOptions {
+pub struct CaseLimits {
     /// The most steps the run may execute.
     #[serde(default)]
     pub max_steps: Option<u64>,

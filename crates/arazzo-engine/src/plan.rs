@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arazzo_expr::{Criterion, ValueExpr};
 use arazzo_openapi::security::SecurityScheme;
-use arazzo_openapi::serialize::Location;
+use arazzo_openapi::serialize::ParamLocation;
 use arazzo_openapi::{Operation, Sources};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -256,7 +256,7 @@ impl WorkflowPlan {
         };
         for step in &self.steps {
             for p in &step.params {
-                if p.location == Some(Location::Path) {
+                if p.location == Some(ParamLocation::Path) {
                     for (_, e, _) in p.value.expressions() {
                         add(e);
                     }
@@ -351,7 +351,7 @@ pub struct ParamPlan {
     /// The name.
     pub name: String,
     /// Where it goes; `None` for workflow inputs.
-    pub location: Option<Location>,
+    pub location: Option<ParamLocation>,
     /// The value.
     pub value: ValueExpr,
     /// JSON pointer of the value in its document (for diagnostics).

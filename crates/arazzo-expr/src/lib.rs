@@ -60,7 +60,7 @@ pub use pointer::JsonPointer;
 pub use selector::{Selector, SelectorType};
 pub use stringify::stringify;
 pub use template::{Template, TemplateKind, TemplatePart};
-pub use value_expr::{CompileErrors, CompileOptions, ValueExpr};
+pub use value_expr::{CompileErrors, ValueExpr, ValueOptions};
 
 /// Parses a whole runtime expression such as `$steps.a.outputs.b#/0/id`.
 ///

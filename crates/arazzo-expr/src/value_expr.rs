@@ -12,7 +12,7 @@ use crate::template::{Template, TemplateKind};
 
 /// Options for [`ValueExpr::compile_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CompileOptions {
+pub struct ValueOptions {
     /// Recognise Arazzo 1.1 Selector Objects: an object with exactly the members
     /// `context` (a runtime expression), `selector` (a string) and `type`. Off by
     /// default because a 1.0 payload object may legitimately have those keys.
@@ -34,9 +34,9 @@ pub enum ValueExpr {
     /// A string with embedded `{$…}` expressions: evaluates to a string.
     Template(Template),
     /// A runtime expression followed by `.name`/`[n]` navigation (only with
-    /// [`CompileOptions::dot_navigation`]): evaluates to the typed value.
+    /// [`ValueOptions::dot_navigation`]): evaluates to the typed value.
     Operand(crate::condition::Operand),
-    /// An Arazzo 1.1 Selector Object (only with [`CompileOptions::selectors`]).
+    /// An Arazzo 1.1 Selector Object (only with [`ValueOptions::selectors`]).
     Selector(Box<Selector>),
     /// An array with at least one expression inside.
     Array(Vec<ValueExpr>),
@@ -55,11 +55,11 @@ impl ValueExpr {
     /// template if they contain `{$` (a malformed embedded expression is an error); else
     /// a literal. So `"$5 off"`, `"$.items[*]"` and `"{\"a\":1}"` stay literals.
     pub fn compile(v: &Value) -> Result<ValueExpr, CompileErrors> {
-        Self::compile_with(v, CompileOptions::default())
+        Self::compile_with(v, ValueOptions::default())
     }
 
-    /// Compiles a value; see [`ValueExpr::compile`] and [`CompileOptions`].
-    pub fn compile_with(v: &Value, options: CompileOptions) -> Result<ValueExpr, CompileErrors> {
+    /// Compiles a value; see [`ValueExpr::compile`] and [`ValueOptions`].
+    pub fn compile_with(v: &Value, options: ValueOptions) -> Result<ValueExpr, CompileErrors> {
         let mut errors = Vec::new();
         let mut path = Vec::new();
         let out = compile_node(v, options, &mut path, &mut errors);
@@ -103,7 +103,7 @@ fn pointer_of(path: &[String]) -> String {
 
 fn compile_node(
     v: &Value,
-    options: CompileOptions,
+    options: ValueOptions,
     path: &mut Vec<String>,
     errors: &mut CompileErrors,
 ) -> ValueExpr {

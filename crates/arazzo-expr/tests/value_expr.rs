@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use arazzo_expr::{
-    CompileOptions, EvalErrorKind, Expression, JsonContext, ValueExpr, expression_lookalike,
+    EvalErrorKind, Expression, JsonContext, ValueExpr, ValueOptions, expression_lookalike,
 };
 use serde_json::{Value, json};
 
@@ -179,9 +179,9 @@ fn selector_objects_only_with_the_option() {
     );
     let sel = ValueExpr::compile_with(
         &v,
-        CompileOptions {
+        ValueOptions {
             selectors: true,
-            ..CompileOptions::default()
+            ..ValueOptions::default()
         },
     )
     .unwrap();
@@ -194,9 +194,9 @@ fn selector_objects_only_with_the_option() {
     let jp = json!({"id": {"context": "$response.body", "selector": "$.id", "type": "jsonpath"}});
     let jp = ValueExpr::compile_with(
         &jp,
-        CompileOptions {
+        ValueOptions {
             selectors: true,
-            ..CompileOptions::default()
+            ..ValueOptions::default()
         },
     )
     .unwrap();
@@ -228,9 +228,9 @@ fn dot_navigation_is_opt_in() {
         .hint
         .unwrap();
     assert!(hint.contains("$response.body#/items/0/id"), "{hint}");
-    let opts = CompileOptions {
+    let opts = ValueOptions {
         dot_navigation: true,
-        ..CompileOptions::default()
+        ..ValueOptions::default()
     };
     let c = ValueExpr::compile_with(&v, opts).unwrap();
     assert_eq!(

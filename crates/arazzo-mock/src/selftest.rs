@@ -15,7 +15,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use arazzo_openapi::fetch::{DefaultFetcher, file_url};
-use arazzo_openapi::serialize::{self, BodyOptions, Location, is_ignored_header, is_undefined};
+use arazzo_openapi::serialize::{
+    self, BodyOptions, ParamLocation, is_ignored_header, is_undefined,
+};
 use arazzo_openapi::{OpenApi, Store, Version};
 use bytes::Bytes;
 use serde_json::Value;
@@ -371,8 +373,8 @@ fn build_request(view: &OpView, store: &arazzo_openapi::Store) -> Option<http::R
     let mut cookies = Vec::new();
     for (i, p) in op.parameters.iter().enumerate() {
         let node = view.params.get(i).and_then(Option::as_ref);
-        if p.location == Location::QueryString
-            || (p.location == Location::Header && is_ignored_header(&p.name))
+        if p.location == ParamLocation::QueryString
+            || (p.location == ParamLocation::Header && is_ignored_header(&p.name))
         {
             continue;
         }
@@ -390,27 +392,27 @@ fn build_request(view: &OpView, store: &arazzo_openapi::Store) -> Option<http::R
             continue;
         }
         match p.location {
-            Location::Path => {
+            ParamLocation::Path => {
                 let text = serialize::path_value(&p.name, &value, &p.encoding).ok()?;
                 path = path.replace(&format!("{{{}}}", p.name), &text);
             }
-            Location::Query => match serialize::query_pairs(&p.name, &value, &p.encoding) {
+            ParamLocation::Query => match serialize::query_pairs(&p.name, &value, &p.encoding) {
                 Ok(pairs) => query.extend(pairs),
                 // Combinations the serializer refuses (deepObject arrays): leave optional ones out.
                 Err(_) if !p.required => {}
                 Err(_) => return None,
             },
-            Location::Header => {
+            ParamLocation::Header => {
                 let text = serialize::header_value(&p.name, &value, &p.encoding).ok()?;
                 headers.insert(
                     http::HeaderName::from_bytes(p.name.as_bytes()).ok()?,
                     text.parse().ok()?,
                 );
             }
-            Location::Cookie => {
+            ParamLocation::Cookie => {
                 cookies.extend(serialize::cookie_pairs(&p.name, &value, &p.encoding).ok()?)
             }
-            Location::QueryString => {}
+            ParamLocation::QueryString => {}
         }
     }
     if !cookies.is_empty() {

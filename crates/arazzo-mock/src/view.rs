@@ -6,7 +6,7 @@
 
 use arazzo_expr::JsonPointer;
 use arazzo_openapi::operation::{self, Operation};
-use arazzo_openapi::serialize::Location;
+use arazzo_openapi::serialize::ParamLocation;
 use arazzo_openapi::{OpEntry, OpenApi, Store, Version};
 use serde_json::Value;
 use url::Url;
@@ -95,7 +95,7 @@ impl OpView {
             .iter()
             .map(|p| {
                 let (_, _, url, raw) = located.iter().find(|(n, i, _, _)| {
-                    *n == p.name && Location::from_in(i) == Some(p.location)
+                    *n == p.name && ParamLocation::from_in(i) == Some(p.location)
                 })?;
                 let schema = if swagger {
                     p.schema.clone()?

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::document::{OpEntry, OpenApi, Version};
 use crate::security::{Requirement, requirements};
-use crate::serialize::{Location, ParamEncoding, swagger2_form};
+use crate::serialize::{ParamEncoding, ParamLocation, swagger2_form};
 use crate::servers::Server;
 use crate::store::Store;
 
@@ -22,7 +22,7 @@ pub struct ParamSpec {
     /// `name`.
     pub name: String,
     /// `in`.
-    pub location: Location,
+    pub location: ParamLocation,
     /// `required` (always true for path parameters).
     pub required: bool,
     /// How values are serialized.
@@ -38,9 +38,9 @@ pub struct ParamSpec {
 impl ParamSpec {
     /// Whether `name` refers to this parameter: header names compare
     /// case-insensitively (RFC 9110), all others exactly.
-    pub fn matches(&self, name: &str, location: Location) -> bool {
+    pub fn matches(&self, name: &str, location: ParamLocation) -> bool {
         location == self.location
-            && if location == Location::Header {
+            && if location == ParamLocation::Header {
                 self.name.eq_ignore_ascii_case(name)
             } else {
                 self.name == name
@@ -171,7 +171,7 @@ pub struct Operation {
 
 impl Operation {
     /// The parameter with this name and location.
-    pub fn parameter(&self, name: &str, location: Location) -> Option<&ParamSpec> {
+    pub fn parameter(&self, name: &str, location: ParamLocation) -> Option<&ParamSpec> {
         self.parameters.iter().find(|p| p.matches(name, location))
     }
 
@@ -254,7 +254,7 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
         if swagger && inn == "formData" {
             continue;
         }
-        let Some(location) = Location::from_in(inn) else {
+        let Some(location) = ParamLocation::from_in(inn) else {
             problems.push(format!(
                 "parameter `{name}` has an unknown location `{inn}`"
             ));
@@ -287,7 +287,7 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
                 })
         };
         parameters.push(ParamSpec {
-            required: location == Location::Path
+            required: location == ParamLocation::Path
                 || p.get("required").and_then(Value::as_bool).unwrap_or(false),
             deprecated: p
                 .get("deprecated")

@@ -11,7 +11,9 @@ use serde_json::Value;
 use url::Url;
 
 use crate::operation::Operation;
-use crate::serialize::{self, BodyOptions, Location, ParamEncoding, SerializeError, is_undefined};
+use crate::serialize::{
+    self, BodyOptions, ParamEncoding, ParamLocation, SerializeError, is_undefined,
+};
 use crate::servers::join_path;
 
 /// An HTTP request, ready to send.
@@ -84,7 +86,7 @@ pub struct ParamValue {
     /// The parameter name.
     pub name: String,
     /// Where it goes.
-    pub location: Location,
+    pub location: ParamLocation,
     /// Its value.
     pub value: Value,
 }
@@ -164,7 +166,7 @@ pub fn build_request(
     // Path.
     let mut path = op.path.clone();
     let mut filled: Vec<String> = Vec::new();
-    for p in params.iter().filter(|p| p.location == Location::Path) {
+    for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
         let placeholder = format!("{{{}}}", p.name);
         if !path.contains(&placeholder) {
             warnings.push(format!(
@@ -191,14 +193,14 @@ pub fn build_request(
     let mut whole_query: Option<String> = None;
     for p in params {
         match p.location {
-            Location::Query => {
+            ParamLocation::Query => {
                 let enc = encoding_for(p, &mut warnings);
                 query.extend(serialize::query_pairs(&p.name, &p.value, &enc)?);
                 if !is_undefined(&p.value) {
                     sent.query.insert(p.name.clone(), p.value.clone());
                 }
             }
-            Location::QueryString => {
+            ParamLocation::QueryString => {
                 let enc = encoding_for(p, &mut warnings);
                 let q = serialize::querystring(&p.value, &enc)?;
                 if !q.is_empty() {
@@ -226,7 +228,7 @@ pub fn build_request(
     let mut cookies: Vec<String> = Vec::new();
     for p in params {
         match p.location {
-            Location::Header => {
+            ParamLocation::Header => {
                 if is_undefined(&p.value) {
                     continue;
                 }
@@ -236,7 +238,7 @@ pub fn build_request(
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&p.name));
                 headers.push((p.name.clone(), v));
             }
-            Location::Cookie => {
+            ParamLocation::Cookie => {
                 let enc = encoding_for(p, &mut warnings);
                 cookies.extend(serialize::cookie_pairs(&p.name, &p.value, &enc)?);
             }
@@ -250,7 +252,7 @@ pub fn build_request(
     // Required parameters the step did not supply.
     for spec in &op.parameters {
         if spec.required
-            && spec.location != Location::Path
+            && spec.location != ParamLocation::Path
             && !params
                 .iter()
                 .any(|p| spec.matches(&p.name, p.location) && !is_undefined(&p.value))
@@ -340,10 +342,10 @@ mod tests {
     use serde_json::json;
 
     fn op() -> Operation {
-        let p = |name: &str, loc: Location, raw: Value| ParamSpec {
+        let p = |name: &str, loc: ParamLocation, raw: Value| ParamSpec {
             name: name.into(),
             location: loc,
-            required: loc == Location::Path,
+            required: loc == ParamLocation::Path,
             encoding: ParamEncoding::from_openapi3(loc, &raw).unwrap(),
             schema: None,
             deprecated: false,
@@ -358,17 +360,17 @@ mod tests {
             parameters: vec![
                 p(
                     "petId",
-                    Location::Path,
+                    ParamLocation::Path,
                     json!({"name":"petId","in":"path","required":true}),
                 ),
                 p(
                     "tags",
-                    Location::Query,
+                    ParamLocation::Query,
                     json!({"name":"tags","in":"query","explode":false}),
                 ),
                 p(
                     "X-Trace",
-                    Location::Header,
+                    ParamLocation::Header,
                     json!({"name":"X-Trace","in":"header"}),
                 ),
             ],
@@ -391,7 +393,7 @@ mod tests {
         }
     }
 
-    fn pv(name: &str, loc: Location, v: Value) -> ParamValue {
+    fn pv(name: &str, loc: ParamLocation, v: Value) -> ParamValue {
         ParamValue {
             name: name.into(),
             location: loc,
@@ -406,11 +408,11 @@ mod tests {
             &op(),
             &base,
             &[
-                pv("petId", Location::Path, json!("a/b c")),
-                pv("tags", Location::Query, json!(["x", "y"])),
-                pv("x-trace", Location::Header, json!("t1")),
-                pv("session", Location::Cookie, json!("s1")),
-                pv("extra", Location::Query, json!(5)),
+                pv("petId", ParamLocation::Path, json!("a/b c")),
+                pv("tags", ParamLocation::Query, json!(["x", "y"])),
+                pv("x-trace", ParamLocation::Header, json!("t1")),
+                pv("session", ParamLocation::Cookie, json!("s1")),
+                pv("extra", ParamLocation::Query, json!(5)),
             ],
             Some(&BodyValue {
                 content_type: None,
@@ -439,7 +441,7 @@ mod tests {
         let err = build_request(
             &op(),
             &base,
-            &[pv("petId", Location::Path, Value::Null)],
+            &[pv("petId", ParamLocation::Path, Value::Null)],
             None,
         )
         .unwrap_err();
@@ -453,9 +455,9 @@ mod tests {
             &op(),
             &base,
             &[
-                pv("petId", Location::Path, json!(1)),
-                pv("tags", Location::Query, Value::Null),
-                pv("X-Trace", Location::Header, Value::Null),
+                pv("petId", ParamLocation::Path, json!(1)),
+                pv("tags", ParamLocation::Query, Value::Null),
+                pv("X-Trace", ParamLocation::Header, Value::Null),
             ],
             None,
         )
@@ -477,8 +479,8 @@ mod tests {
             &op(),
             &base,
             &[
-                pv("petId", Location::Path, json!(1)),
-                pv("X-Trace", Location::Header, json!("a\r\nX-Evil: 1")),
+                pv("petId", ParamLocation::Path, json!(1)),
+                pv("X-Trace", ParamLocation::Header, json!("a\r\nX-Evil: 1")),
             ],
             None,
         );

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use arazzo_openapi::serialize::{
-    Location, ParamEncoding, SerializeError, Style, cookie_pairs, header_value, is_ignored_header,
-    is_undefined, path_value, query_pairs, querystring,
+    ParamEncoding, ParamLocation, SerializeError, Style, cookie_pairs, header_value,
+    is_ignored_header, is_undefined, path_value, query_pairs, querystring,
 };
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ fn run(case: &Value) -> Result<String, SerializeError> {
         .unwrap_or(&param["in"])
         .as_str()
         .unwrap();
-    let location = Location::from_in(location_name).unwrap();
+    let location = ParamLocation::from_in(location_name).unwrap();
     let name = param["name"].as_str().unwrap();
     let enc = if case["swagger"].as_bool() == Some(true) {
         ParamEncoding::from_swagger2(location, param)?
@@ -30,11 +30,11 @@ fn run(case: &Value) -> Result<String, SerializeError> {
     };
     let value = &case["value"];
     match location {
-        Location::Path => path_value(name, value, &enc),
-        Location::Query => query_pairs(name, value, &enc).map(|p| p.join("&")),
-        Location::QueryString => querystring(value, &enc),
-        Location::Header => header_value(name, value, &enc),
-        Location::Cookie => cookie_pairs(name, value, &enc).map(|p| p.join("; ")),
+        ParamLocation::Path => path_value(name, value, &enc),
+        ParamLocation::Query => query_pairs(name, value, &enc).map(|p| p.join("&")),
+        ParamLocation::QueryString => querystring(value, &enc),
+        ParamLocation::Header => header_value(name, value, &enc),
+        ParamLocation::Cookie => cookie_pairs(name, value, &enc).map(|p| p.join("; ")),
     }
 }
 
@@ -84,11 +84,11 @@ fn undefined_values() {
         assert!(!is_undefined(&v), "{v}");
     }
     // Undefined query, cookie and header values produce nothing.
-    let q = ParamEncoding::default_for(Location::Query);
+    let q = ParamEncoding::default_for(ParamLocation::Query);
     assert!(query_pairs("q", &json!(null), &q).unwrap().is_empty());
-    let c = ParamEncoding::default_for(Location::Cookie);
+    let c = ParamEncoding::default_for(ParamLocation::Cookie);
     assert!(cookie_pairs("c", &json!([]), &c).unwrap().is_empty());
-    let h = ParamEncoding::default_for(Location::Header);
+    let h = ParamEncoding::default_for(ParamLocation::Header);
     assert_eq!(header_value("X-A", &json!(null), &h).unwrap(), "");
     // The empty string is defined.
     assert_eq!(query_pairs("q", &json!(""), &q).unwrap(), vec!["q="]);
@@ -108,7 +108,7 @@ fn explicit_encodings_outside_the_table_are_refused() {
     // the ones its location does not have.
     let form = ParamEncoding {
         style: Style::Form,
-        ..ParamEncoding::default_for(Location::Path)
+        ..ParamEncoding::default_for(ParamLocation::Path)
     };
     assert_eq!(
         path_value("p", &json!(1), &form).unwrap_err().code(),
@@ -116,7 +116,7 @@ fn explicit_encodings_outside_the_table_are_refused() {
     );
     let label = ParamEncoding {
         style: Style::Label,
-        ..ParamEncoding::default_for(Location::Header)
+        ..ParamEncoding::default_for(ParamLocation::Header)
     };
     assert_eq!(
         header_value("X-A", &json!(1), &label).unwrap_err().code(),
@@ -124,7 +124,7 @@ fn explicit_encodings_outside_the_table_are_refused() {
     );
     let simple = ParamEncoding {
         style: Style::Simple,
-        ..ParamEncoding::default_for(Location::Cookie)
+        ..ParamEncoding::default_for(ParamLocation::Cookie)
     };
     assert_eq!(
         cookie_pairs("c", &json!(1), &simple).unwrap_err().code(),
@@ -134,7 +134,7 @@ fn explicit_encodings_outside_the_table_are_refused() {
 
 #[test]
 fn content_parameter_errors_name_the_parameter() {
-    let enc = ParamEncoding::with_content(Location::Query, "application/octet-stream");
+    let enc = ParamEncoding::with_content(ParamLocation::Query, "application/octet-stream");
     let err = query_pairs("blob", &json!({"a": 1}), &enc).unwrap_err();
     let msg = err.to_string();
     assert!(msg.starts_with("query parameter `blob`: "), "{msg}");
@@ -143,13 +143,13 @@ fn content_parameter_errors_name_the_parameter() {
 
 #[test]
 fn binary_content_in_a_path_is_percent_encoded_bytewise() {
-    let enc = ParamEncoding::with_content(Location::Path, "application/octet-stream");
+    let enc = ParamEncoding::with_content(ParamLocation::Path, "application/octet-stream");
     assert_eq!(
         path_value("b", &json!([0, 255, 65]), &enc).unwrap(),
         "%00%FFA"
     );
     // ...but cannot be a header.
-    let enc = ParamEncoding::with_content(Location::Header, "application/octet-stream");
+    let enc = ParamEncoding::with_content(ParamLocation::Header, "application/octet-stream");
     assert_eq!(
         header_value("X-B", &json!([255]), &enc).unwrap_err().code(),
         "unsupported-body"

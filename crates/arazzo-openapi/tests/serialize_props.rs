@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use arazzo_openapi::serialize::{
-    BodyOptions, Location, ParamEncoding, encode_body, header_value, path_value, query_pairs,
+    BodyOptions, ParamEncoding, ParamLocation, encode_body, header_value, path_value, query_pairs,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ proptest! {
 
     #[test]
     fn query_values_round_trip(s in any::<String>()) {
-        let enc = ParamEncoding::default_for(Location::Query);
+        let enc = ParamEncoding::default_for(ParamLocation::Query);
         let pairs = query_pairs("q", &Value::String(s.clone()), &enc).unwrap();
         prop_assert_eq!(pairs.len(), 1);
         let (name, value) = pairs[0].split_once('=').unwrap();
@@ -32,7 +32,7 @@ proptest! {
 
     #[test]
     fn exploded_arrays_round_trip(items in proptest::collection::vec(any::<String>(), 1..5)) {
-        let enc = ParamEncoding::default_for(Location::Query);
+        let enc = ParamEncoding::default_for(ParamLocation::Query);
         let pairs = query_pairs("q", &json!(items), &enc).unwrap();
         let decoded: Vec<String> = pairs.iter().map(|p| pct_decode(&p[2..])).collect();
         prop_assert_eq!(decoded, items);
@@ -42,7 +42,7 @@ proptest! {
     fn path_values_stay_one_segment(s in any::<String>(), allow_reserved in any::<bool>()) {
         let enc = ParamEncoding {
             allow_reserved,
-            ..ParamEncoding::default_for(Location::Path)
+            ..ParamEncoding::default_for(ParamLocation::Path)
         };
         let out = path_value("p", &Value::String(s), &enc).unwrap();
         prop_assert!(!out.contains(['/', '?', '#', '[', ']', ' ']));
@@ -51,7 +51,7 @@ proptest! {
 
     #[test]
     fn header_values_never_break_lines(s in any::<String>()) {
-        let enc = ParamEncoding::default_for(Location::Header);
+        let enc = ParamEncoding::default_for(ParamLocation::Header);
         match header_value("X-Test", &Value::String(s.clone()), &enc) {
             Ok(out) => {
                 prop_assert!(!out.contains(['\r', '\n', '\0']));

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use arazzo_openapi::serialize::{
-    Location, ParamEncoding, SerializeError, Style, cookie_pairs, header_value, path_value,
+    ParamEncoding, ParamLocation, SerializeError, Style, cookie_pairs, header_value, path_value,
     query_pairs,
 };
 use serde_json::Value;
@@ -14,16 +14,16 @@ fn load(name: &str) -> Value {
 }
 
 fn serialize(
-    location: Location,
+    location: ParamLocation,
     enc: &ParamEncoding,
     value: &Value,
 ) -> Result<String, SerializeError> {
     match location {
-        Location::Path => path_value("color", value, enc),
-        Location::Query => query_pairs("color", value, enc).map(|p| p.join("&")),
-        Location::Header => header_value("color", value, enc),
-        Location::Cookie => cookie_pairs("color", value, enc).map(|p| p.join("; ")),
-        Location::QueryString => unreachable!("not in the table"),
+        ParamLocation::Path => path_value("color", value, enc),
+        ParamLocation::Query => query_pairs("color", value, enc).map(|p| p.join("&")),
+        ParamLocation::Header => header_value("color", value, enc),
+        ParamLocation::Cookie => cookie_pairs("color", value, enc).map(|p| p.join("; ")),
+        ParamLocation::QueryString => unreachable!("not in the table"),
     }
 }
 
@@ -52,7 +52,7 @@ fn style_examples_table() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for row in data["rows"].as_array().unwrap() {
-        let location = Location::from_in(row["in"].as_str().unwrap()).unwrap();
+        let location = ParamLocation::from_in(row["in"].as_str().unwrap()).unwrap();
         let style = Style::from_name(row["style"].as_str().unwrap(), false).unwrap();
         let enc = ParamEncoding {
             style,
@@ -90,7 +90,7 @@ fn style_examples_through_parameter_objects() {
             "explode": row["explode"],
             "schema": {"type": "array"}
         });
-        let location = Location::from_in(row["in"].as_str().unwrap()).unwrap();
+        let location = ParamLocation::from_in(row["in"].as_str().unwrap()).unwrap();
         let enc = ParamEncoding::from_openapi3(location, &param).unwrap();
         let actual = serialize(location, &enc, array);
         check(&actual, &row["expect"]["array"]).unwrap();
@@ -99,15 +99,15 @@ fn style_examples_through_parameter_objects() {
 
 #[test]
 fn defaults_per_location() {
-    let d = ParamEncoding::default_for(Location::Path);
+    let d = ParamEncoding::default_for(ParamLocation::Path);
     assert_eq!((d.style, d.explode), (Style::Simple, false));
-    let d = ParamEncoding::default_for(Location::Header);
+    let d = ParamEncoding::default_for(ParamLocation::Header);
     assert_eq!((d.style, d.explode), (Style::Simple, false));
-    let d = ParamEncoding::default_for(Location::Query);
+    let d = ParamEncoding::default_for(ParamLocation::Query);
     assert_eq!((d.style, d.explode), (Style::Form, true));
-    let d = ParamEncoding::default_for(Location::Cookie);
+    let d = ParamEncoding::default_for(ParamLocation::Cookie);
     assert_eq!((d.style, d.explode), (Style::Form, true));
-    let d = ParamEncoding::default_for(Location::QueryString);
+    let d = ParamEncoding::default_for(ParamLocation::QueryString);
     assert_eq!(
         d.content_type.as_deref(),
         Some("application/x-www-form-urlencoded")
@@ -115,10 +115,10 @@ fn defaults_per_location() {
     // A Parameter Object that names a style but not explode gets that
     // style's default.
     let p = serde_json::json!({"name": "c", "in": "cookie", "style": "cookie"});
-    let d = ParamEncoding::from_openapi3(Location::Cookie, &p).unwrap();
+    let d = ParamEncoding::from_openapi3(ParamLocation::Cookie, &p).unwrap();
     assert_eq!((d.style, d.explode), (Style::Cookie, true));
     let p = serde_json::json!({"name": "c", "in": "query", "style": "pipeDelimited"});
-    let d = ParamEncoding::from_openapi3(Location::Query, &p).unwrap();
+    let d = ParamEncoding::from_openapi3(ParamLocation::Query, &p).unwrap();
     assert_eq!((d.style, d.explode), (Style::PipeDelimited, false));
 }
 
@@ -127,7 +127,7 @@ fn error_messages_name_parameter_and_problem() {
     let enc = ParamEncoding {
         style: Style::SpaceDelimited,
         explode: true,
-        ..ParamEncoding::default_for(Location::Query)
+        ..ParamEncoding::default_for(ParamLocation::Query)
     };
     let err = query_pairs("ids", &serde_json::json!([1, 2]), &enc).unwrap_err();
     assert_eq!(
@@ -136,7 +136,7 @@ fn error_messages_name_parameter_and_problem() {
     );
     let enc = ParamEncoding {
         style: Style::Matrix,
-        ..ParamEncoding::default_for(Location::Query)
+        ..ParamEncoding::default_for(ParamLocation::Query)
     };
     let err = query_pairs("m", &serde_json::json!(1), &enc).unwrap_err();
     assert_eq!(

@@ -4,7 +4,7 @@ use arazzo_model::model::{Parameter, ParameterIn, ParameterRef, Step, Version, W
 use arazzo_model::validate::{ComponentKind, parse_component_reference};
 use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::Operation;
-use arazzo_openapi::serialize::Location as ParamLocation;
+use arazzo_openapi::serialize::ParamLocation;
 use serde_json::Value;
 
 use super::Compiler;

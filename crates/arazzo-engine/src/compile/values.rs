@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arazzo_expr::{CompileOptions, ParseError, ValueExpr};
+use arazzo_expr::{ParseError, ValueExpr, ValueOptions};
 use arazzo_model::load::escape_token;
 use arazzo_model::model::{ExpressionType, Replacement, RequestBody, Version};
 use arazzo_model::{Code, Diagnostic};
@@ -21,7 +21,7 @@ impl<'a> Compiler<'a> {
         pointer: &str,
         selectors: bool,
     ) -> Option<ValueExpr> {
-        let options = CompileOptions {
+        let options = ValueOptions {
             selectors,
             // Real-world documents write `$response.body.id`; run them, and
             // warn with the standard spelling (see `lookalikes`).

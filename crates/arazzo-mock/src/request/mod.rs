@@ -10,7 +10,7 @@ mod body;
 
 use arazzo_openapi::media;
 use arazzo_openapi::operation::ParamSpec;
-use arazzo_openapi::serialize::{Location, Style, is_ignored_header};
+use arazzo_openapi::serialize::{ParamLocation, Style, is_ignored_header};
 use http::HeaderMap;
 use serde_json::{Map, Number, Value};
 
@@ -61,21 +61,21 @@ pub(crate) fn check_request(
         .unwrap_or_default();
     let cookies = cookies(req.headers);
     for (i, p) in view.op.parameters.iter().enumerate() {
-        if p.location == Location::Header && is_ignored_header(&p.name) {
+        if p.location == ParamLocation::Header && is_ignored_header(&p.name) {
             continue;
         }
-        if p.location == Location::QueryString {
+        if p.location == ParamLocation::QueryString {
             continue;
         }
         let node = view.params.get(i).and_then(Option::as_ref);
         let raw = match p.location {
-            Location::Path => req
+            ParamLocation::Path => req
                 .path_params
                 .iter()
                 .find(|(n, _)| *n == p.name)
                 .map(|(_, v)| Raw::One(strip_path_style(p, v))),
-            Location::Query => query_raw(p, node, refs, &query),
-            Location::Header => {
+            ParamLocation::Query => query_raw(p, node, refs, &query),
+            ParamLocation::Header => {
                 let values: Vec<String> = req
                     .headers
                     .get_all(p.name.as_str())
@@ -84,16 +84,16 @@ pub(crate) fn check_request(
                     .collect();
                 (!values.is_empty()).then(|| Raw::One(values.join(",")))
             }
-            Location::Cookie => cookies
+            ParamLocation::Cookie => cookies
                 .iter()
                 .find(|(n, _)| *n == p.name)
                 .map(|(_, v)| Raw::One(v.clone())),
-            Location::QueryString => None,
+            ParamLocation::QueryString => None,
         };
         let mut prefix = format!("$.{}", p.location.as_str());
         push_key(
             &mut prefix,
-            &if p.location == Location::Header {
+            &if p.location == ParamLocation::Header {
                 p.name.to_ascii_lowercase()
             } else {
                 p.name.clone()
@@ -347,7 +347,7 @@ fn coerce(refs: &dyn Refs, node: &Node, raw: Raw, p: &ParamSpec) -> Value {
             let pairs: Vec<(String, String)> = match raw {
                 Raw::Map(m) => m,
                 Raw::One(v) => {
-                    if p.encoding.explode && p.location != Location::Query {
+                    if p.encoding.explode && p.location != ParamLocation::Query {
                         v.split(',')
                             .map(|kv| match kv.split_once('=') {
                                 Some((k, v)) => (k.to_string(), v.to_string()),

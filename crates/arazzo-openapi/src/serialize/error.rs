@@ -4,7 +4,7 @@
 //! location, or a body and its media type) and what is wrong, because the
 //! engine shows these messages to workflow authors who never read this code.
 
-use super::location::{Location, Style};
+use super::location::{ParamLocation, Style};
 use serde_json::Value;
 use std::fmt;
 
@@ -61,7 +61,7 @@ pub enum SerializeError {
         /// Parameter (or form property) name.
         name: String,
         /// Where the parameter goes.
-        location: Location,
+        location: ParamLocation,
         /// The style in effect.
         style: Style,
         /// What kind of value was given.
@@ -77,7 +77,7 @@ pub enum SerializeError {
         /// Parameter name.
         name: String,
         /// Where the parameter goes.
-        location: Location,
+        location: ParamLocation,
         /// The style in effect.
         style: Style,
         /// The explode flag that is not defined for this style.
@@ -93,7 +93,7 @@ pub enum SerializeError {
         /// Parameter name.
         name: String,
         /// Where the parameter goes.
-        location: Location,
+        location: ParamLocation,
         /// The style that is not permitted there.
         style: Style,
     },
@@ -104,7 +104,7 @@ pub enum SerializeError {
         /// Parameter name (empty when the object has none).
         name: String,
         /// Where the parameter goes.
-        location: Location,
+        location: ParamLocation,
         /// What is wrong with it.
         reason: String,
     },
@@ -115,7 +115,7 @@ pub enum SerializeError {
         /// Parameter name.
         name: String,
         /// Where the parameter goes.
-        location: Location,
+        location: ParamLocation,
         /// The underlying media type problem.
         source: Box<SerializeError>,
     },

@@ -5,7 +5,7 @@ use std::fmt;
 /// Where a parameter goes. The location decides the default style, which
 /// characters are percent-encoded and how the pieces are joined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Location {
+pub enum ParamLocation {
     /// A `{name}` segment of the path template.
     Path,
     /// One `name=value` (or several) in the query string.
@@ -18,7 +18,7 @@ pub enum Location {
     Cookie,
 }
 
-impl Location {
+impl ParamLocation {
     /// Parses the Parameter Object's `in` value (`"path"`, `"query"`,
     /// `"querystring"`, `"header"`, `"cookie"`). Returns `None` for anything
     /// else, including Swagger 2.0's `body` and `formData`, which are request
@@ -46,7 +46,7 @@ impl Location {
     }
 }
 
-impl fmt::Display for Location {
+impl fmt::Display for ParamLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -121,15 +121,15 @@ impl Style {
     /// in path, query and header) and are checked by
     /// [`ParamEncoding::from_swagger2`](super::ParamEncoding::from_swagger2)
     /// instead.
-    pub fn allowed_in(self, location: Location) -> bool {
+    pub fn allowed_in(self, location: ParamLocation) -> bool {
         match self {
-            Self::Matrix | Self::Label => location == Location::Path,
-            Self::Simple => matches!(location, Location::Path | Location::Header),
-            Self::Form => matches!(location, Location::Query | Location::Cookie),
+            Self::Matrix | Self::Label => location == ParamLocation::Path,
+            Self::Simple => matches!(location, ParamLocation::Path | ParamLocation::Header),
+            Self::Form => matches!(location, ParamLocation::Query | ParamLocation::Cookie),
             Self::SpaceDelimited | Self::PipeDelimited | Self::DeepObject => {
-                location == Location::Query
+                location == ParamLocation::Query
             }
-            Self::Cookie => location == Location::Cookie,
+            Self::Cookie => location == ParamLocation::Cookie,
             Self::TabDelimited => false,
         }
     }

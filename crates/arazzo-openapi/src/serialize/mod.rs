@@ -39,7 +39,7 @@ mod xml;
 
 pub use body::{BodyOptions, EncodedBody, encode_body};
 pub use error::{SerializeError, ValueKind};
-pub use location::{Location, Style};
+pub use location::{ParamLocation, Style};
 pub use param_encoding::{ParamEncoding, Swagger2Form, swagger2_form};
 pub use params::{
     cookie_pairs, header_value, is_ignored_header, path_value, query_pairs, querystring,

@@ -1,7 +1,7 @@
 //! Reading a parameter's serialization settings from its description.
 
 use super::error::SerializeError;
-use super::location::{Location, Style};
+use super::location::{ParamLocation, Style};
 use serde_json::{Map, Value, json};
 
 /// How one parameter is serialized, read from its OpenAPI Parameter Object
@@ -28,7 +28,7 @@ pub struct ParamEncoding {
     pub media_type_object: Option<Value>,
 }
 
-fn invalid(location: Location, name: &str, reason: impl Into<String>) -> SerializeError {
+fn invalid(location: ParamLocation, name: &str, reason: impl Into<String>) -> SerializeError {
     SerializeError::InvalidParameter {
         name: name.to_owned(),
         location,
@@ -39,7 +39,7 @@ fn invalid(location: Location, name: &str, reason: impl Into<String>) -> Seriali
 fn flag(
     param: &Map<String, Value>,
     key: &str,
-    location: Location,
+    location: ParamLocation,
     name: &str,
 ) -> Result<Option<bool>, SerializeError> {
     match param.get(key) {
@@ -58,7 +58,7 @@ fn flag(
 /// rather than as a silently wrong request.
 fn check_in(
     param: &Map<String, Value>,
-    location: Location,
+    location: ParamLocation,
     name: &str,
 ) -> Result<(), SerializeError> {
     match param.get("in") {
@@ -77,16 +77,18 @@ impl ParamEncoding {
     /// `form` for query and cookie, `explode` true only for `form`, and
     /// `application/x-www-form-urlencoded` content for `querystring` (the
     /// usual media type there, since that location must use `content`).
-    pub fn default_for(location: Location) -> Self {
+    pub fn default_for(location: ParamLocation) -> Self {
         let style = match location {
-            Location::Path | Location::Header => Style::Simple,
-            Location::Query | Location::QueryString | Location::Cookie => Style::Form,
+            ParamLocation::Path | ParamLocation::Header => Style::Simple,
+            ParamLocation::Query | ParamLocation::QueryString | ParamLocation::Cookie => {
+                Style::Form
+            }
         };
         Self {
             style,
             explode: style.default_explode(),
             allow_reserved: false,
-            content_type: (location == Location::QueryString)
+            content_type: (location == ParamLocation::QueryString)
                 .then(|| "application/x-www-form-urlencoded".to_owned()),
             media_type_object: None,
         }
@@ -94,7 +96,7 @@ impl ParamEncoding {
 
     /// Serialize with media type `content_type` instead of a style, as a
     /// Parameter Object with `content` does.
-    pub fn with_content(location: Location, content_type: &str) -> Self {
+    pub fn with_content(location: ParamLocation, content_type: &str) -> Self {
         Self {
             content_type: Some(content_type.to_owned()),
             ..Self::default_for(location)
@@ -109,7 +111,7 @@ impl ParamEncoding {
     /// location, `content` with other than one entry, `content` together
     /// with `schema`, and `querystring` parameters without `content` or with
     /// schema-style fields.
-    pub fn from_openapi3(location: Location, param: &Value) -> Result<Self, SerializeError> {
+    pub fn from_openapi3(location: ParamLocation, param: &Value) -> Result<Self, SerializeError> {
         let Value::Object(param) = param else {
             return Err(invalid(
                 location,
@@ -130,7 +132,7 @@ impl ParamEncoding {
                     "a Parameter Object must have `schema` or `content`, not both",
                 ));
             }
-            if location == Location::QueryString
+            if location == ParamLocation::QueryString
                 && let Some(field) = ["style", "explode", "allowReserved"]
                     .into_iter()
                     .find(|f| param.contains_key(*f))
@@ -157,7 +159,7 @@ impl ParamEncoding {
                 ..Self::default_for(location)
             });
         }
-        if location == Location::QueryString {
+        if location == ParamLocation::QueryString {
             return Err(invalid(
                 location,
                 name,
@@ -197,7 +199,7 @@ impl ParamEncoding {
     /// `pipes` and `tsv` are the delimited styles, and `multi` (query only)
     /// is exploded `form`. Swagger 2.0 has no cookie or querystring
     /// parameters; `formData` is a body (see [`swagger2_form`]).
-    pub fn from_swagger2(location: Location, param: &Value) -> Result<Self, SerializeError> {
+    pub fn from_swagger2(location: ParamLocation, param: &Value) -> Result<Self, SerializeError> {
         let Value::Object(param) = param else {
             return Err(invalid(
                 location,
@@ -210,7 +212,7 @@ impl ParamEncoding {
             .and_then(Value::as_str)
             .unwrap_or_default();
         check_in(param, location, name)?;
-        if matches!(location, Location::Cookie | Location::QueryString) {
+        if matches!(location, ParamLocation::Cookie | ParamLocation::QueryString) {
             return Err(invalid(
                 location,
                 name,
@@ -229,12 +231,12 @@ impl ParamEncoding {
             }
         };
         let (style, explode) = match format {
-            "csv" if location == Location::Query => (Style::Form, false),
+            "csv" if location == ParamLocation::Query => (Style::Form, false),
             "csv" => (Style::Simple, false),
             "ssv" => (Style::SpaceDelimited, false),
             "tsv" => (Style::TabDelimited, false),
             "pipes" => (Style::PipeDelimited, false),
-            "multi" if location == Location::Query => (Style::Form, true),
+            "multi" if location == ParamLocation::Query => (Style::Form, true),
             "multi" => {
                 return Err(invalid(
                     location,
@@ -293,7 +295,7 @@ pub fn swagger2_form(params: &[Value]) -> Result<Swagger2Form, SerializeError> {
             .unwrap_or_default();
         if name.is_empty() {
             return Err(invalid(
-                Location::Query,
+                ParamLocation::Query,
                 "",
                 "a formData parameter needs a `name`",
             ));
@@ -318,7 +320,7 @@ pub fn swagger2_form(params: &[Value]) -> Result<Swagger2Form, SerializeError> {
                     "tsv" => ("tabDelimited", false),
                     other => {
                         return Err(invalid(
-                            Location::Query,
+                            ParamLocation::Query,
                             name,
                             format!("unknown collectionFormat `{other}` (formData)"),
                         ));

@@ -3,7 +3,7 @@
 use super::body::{BodyOptions, encode_body};
 use super::error::{SerializeError, ValueKind};
 use super::form;
-use super::location::{Location, Style};
+use super::location::{ParamLocation, Style};
 use super::media::{Kind, MediaType};
 use super::param_encoding::ParamEncoding;
 use super::pct::{self, Target};
@@ -14,7 +14,7 @@ fn identity(s: &str) -> String {
     s.to_owned()
 }
 
-fn fail(name: &str, location: Location, enc: &ParamEncoding, f: Fail) -> SerializeError {
+fn fail(name: &str, location: ParamLocation, enc: &ParamEncoding, f: Fail) -> SerializeError {
     match f {
         Fail::Explode(kind) => SerializeError::UnsupportedExplode {
             name: name.to_owned(),
@@ -35,7 +35,7 @@ fn fail(name: &str, location: Location, enc: &ParamEncoding, f: Fail) -> Seriali
 /// for `null`, which (as for styles) means the parameter has no value.
 fn content_bytes(
     name: &str,
-    location: Location,
+    location: ParamLocation,
     media_type: &str,
     value: &Value,
     enc: &ParamEncoding,
@@ -71,7 +71,7 @@ pub fn path_value(
     value: &Value,
     enc: &ParamEncoding,
 ) -> Result<String, SerializeError> {
-    let location = Location::Path;
+    let location = ParamLocation::Path;
     if let Some(ct) = &enc.content_type {
         return Ok(content_bytes(name, location, ct, value, enc)?
             .map(|b| pct::strict_bytes(&b, Target::Path))
@@ -109,7 +109,7 @@ pub fn query_pairs(
     value: &Value,
     enc: &ParamEncoding,
 ) -> Result<Vec<String>, SerializeError> {
-    let location = Location::Query;
+    let location = ParamLocation::Query;
     if let Some(ct) = &enc.content_type {
         return Ok(content_bytes(name, location, ct, value, enc)?
             .map(|b| {
@@ -185,9 +185,11 @@ pub fn querystring(value: &Value, enc: &ParamEncoding) -> Result<String, Seriali
             }
         };
     }
-    Ok(content_bytes("", Location::QueryString, ct, value, enc)?
-        .map(|b| pct::strict_bytes(&b, Target::Query))
-        .unwrap_or_default())
+    Ok(
+        content_bytes("", ParamLocation::QueryString, ct, value, enc)?
+            .map(|b| pct::strict_bytes(&b, Target::Query))
+            .unwrap_or_default(),
+    )
 }
 
 /// Checks that `name` is an RFC 9110 token, as a header name must be.
@@ -224,7 +226,7 @@ pub fn header_value(
     value: &Value,
     enc: &ParamEncoding,
 ) -> Result<String, SerializeError> {
-    let location = Location::Header;
+    let location = ParamLocation::Header;
     validate_header_name(name)?;
     let text = if let Some(ct) = &enc.content_type {
         let bytes = content_bytes(name, location, ct, value, enc)?.unwrap_or_default();
@@ -281,7 +283,7 @@ pub fn cookie_pairs(
     value: &Value,
     enc: &ParamEncoding,
 ) -> Result<Vec<String>, SerializeError> {
-    let location = Location::Cookie;
+    let location = ParamLocation::Cookie;
     if !is_token(name) {
         return Err(SerializeError::InvalidCookieName {
             name: name.to_owned(),
