@@ -180,7 +180,7 @@ async fn run_inner(lc: &LoadedCase, problems: &mut Vec<String>) -> Result<(), St
         .map_err(|e| format!("cannot start the script server: {e}"))?;
     let mut plan = compiled.plan;
     let url: url::Url = server.url().parse().map_err(|e| format!("{e}"))?;
-    for i in 0..plan.apis.len() {
+    for i in plan.api_indices() {
         plan.set_api_server(i, url.clone());
     }
     let workflows: Vec<String> = if case.workflows.is_empty() {

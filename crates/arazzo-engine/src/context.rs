@@ -13,7 +13,7 @@ use arazzo_expr::{ComponentKind, Context};
 use serde_json::{Map, Value};
 
 use crate::exchange::Exchange;
-use crate::plan::Plan;
+use crate::plan::{DocIndex, Plan, WorkflowIndex};
 use crate::run::{Frame, RunState};
 
 pub(crate) struct Ctx<'a> {
@@ -42,19 +42,22 @@ impl<'a> Ctx<'a> {
         self.frame.exchange.as_ref()
     }
 
-    fn doc(&self) -> usize {
-        self.plan.workflows.get(self.frame.wf).map_or(0, |w| w.doc)
+    fn doc(&self) -> DocIndex {
+        self.plan
+            .workflow(self.frame.wf)
+            .map_or(DocIndex(0), |w| w.doc)
     }
 
     /// The workflow with this id: in the current document first, then in
     /// the other documents of the description.
-    fn workflow(&self, id: &str) -> Option<usize> {
+    fn workflow(&self, id: &str) -> Option<WorkflowIndex> {
         let doc = self.doc();
         self.plan
             .workflows
             .iter()
             .position(|w| w.doc == doc && w.id == id)
             .or_else(|| self.plan.workflows.iter().position(|w| w.id == id))
+            .map(WorkflowIndex)
     }
 }
 
@@ -128,7 +131,7 @@ impl Context for Ctx<'_> {
     }
 
     fn step_output(&self, step_id: &str, name: &str) -> Option<Cow<'_, Value>> {
-        let wf = self.plan.workflows.get(self.frame.wf)?;
+        let wf = self.plan.workflow(self.frame.wf)?;
         let i = wf.step_index(step_id)?;
         self.frame
             .step_outputs
@@ -152,12 +155,12 @@ impl Context for Ctx<'_> {
     }
 
     fn source_description(&self, name: &str, reference: &str) -> Option<Cow<'_, Value>> {
-        let doc = self.plan.docs.get(self.doc())?;
+        let doc = self.plan.doc(self.doc())?;
         let (url, kind) = doc.source_urls.get(name)?;
         // Arazzo 1.1: an operationId or workflowId first, then the Source
         // Description's own fields.
         if let Some(&api) = doc.apis.get(name)
-            && let Some(spec) = self.plan.sources.openapi.get(api)
+            && let Some(spec) = self.plan.sources.openapi.get(api.get())
             && let Some(op) = spec.by_operation_id(reference).first()
         {
             return Some(Cow::Owned(Value::String(format!("{url}#{}", op.pointer))));
@@ -171,7 +174,7 @@ impl Context for Ctx<'_> {
     }
 
     fn component(&self, kind: ComponentKind, name: &str) -> Option<Cow<'_, Value>> {
-        let doc = self.plan.docs.get(self.doc())?;
+        let doc = self.plan.doc(self.doc())?;
         doc.components
             .get(kind.as_str())?
             .get(name)
@@ -179,7 +182,7 @@ impl Context for Ctx<'_> {
     }
 
     fn self_uri(&self) -> Option<Cow<'_, str>> {
-        let doc = self.plan.docs.get(self.doc())?;
+        let doc = self.plan.doc(self.doc())?;
         doc.self_uri.as_deref().map(Cow::Borrowed)
     }
 }

@@ -35,7 +35,7 @@ impl Offline {
                 ..MockOptions::default()
             };
             let server = MockServer::start(api.clone(), store.clone(), options, 0).await?;
-            plan.set_api_server(i, server.base_url());
+            plan.set_api_server(crate::plan::ApiIndex(i), server.base_url());
             servers.push(server);
         }
         Ok(Offline { servers })
@@ -60,13 +60,16 @@ impl Offline {
 /// names that were synthesized.
 pub fn inputs_for(
     plan: &Plan,
-    workflow: usize,
+    workflow: crate::plan::WorkflowIndex,
     given: &Map<String, Value>,
 ) -> (Map<String, Value>, Vec<String>) {
-    let Some(wf) = plan.workflows.get(workflow) else {
+    let Some(wf) = plan.workflow(workflow) else {
         return (given.clone(), Vec::new());
     };
-    let root = &plan.sources.arazzo[wf.doc].doc.source.value;
+    let Some(root) = plan.sources.arazzo.get(wf.doc.get()) else {
+        return (given.clone(), Vec::new());
+    };
+    let root = &root.doc.source.value;
     let schema = wf.inputs.schema.clone().unwrap_or(Value::Null);
     let mut inputs = given.clone();
     let mut names = Vec::new();

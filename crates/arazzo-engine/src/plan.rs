@@ -13,10 +13,52 @@ use arazzo_openapi::security::SecurityScheme;
 use arazzo_openapi::serialize::ParamLocation;
 use arazzo_openapi::{Operation, Sources};
 use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
 use crate::inputs::InputsPlan;
+
+macro_rules! index {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub(crate) usize);
+
+        impl $name {
+            /// The position in its table of the plan.
+            pub fn get(self) -> usize {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+index!(
+    /// A workflow of the plan ([`Plan::workflow`]).
+    WorkflowIndex
+);
+index!(
+    /// An operation a step calls ([`Plan::operation`]).
+    OperationIndex
+);
+index!(
+    /// An OpenAPI description ([`Plan::api`]); the same position in
+    /// [`Sources::openapi`](arazzo_openapi::Sources::openapi).
+    ApiIndex
+);
+index!(
+    /// An Arazzo document ([`Plan::doc`]); the same position in
+    /// [`Sources::arazzo`](arazzo_openapi::Sources::arazzo). The root is 0.
+    DocIndex
+);
 
 /// A compiled set of documents.
 #[derive(Debug)]
@@ -34,9 +76,37 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Workflow `i`.
+    pub fn workflow(&self, i: WorkflowIndex) -> Option<&WorkflowPlan> {
+        self.workflows.get(i.0)
+    }
+
+    /// Operation `i`.
+    pub fn operation(&self, i: OperationIndex) -> Option<&OperationPlan> {
+        self.operations.get(i.0)
+    }
+
+    /// API `i`.
+    pub fn api(&self, i: ApiIndex) -> Option<&ApiPlan> {
+        self.apis.get(i.0)
+    }
+
+    /// Every API's index, in order.
+    pub fn api_indices(&self) -> impl Iterator<Item = ApiIndex> + use<> {
+        (0..self.apis.len()).map(ApiIndex)
+    }
+
+    /// Document `i`.
+    pub fn doc(&self, i: DocIndex) -> Option<&DocPlan> {
+        self.docs.get(i.0)
+    }
+
     /// The root document's workflow with this id.
-    pub fn workflow_index(&self, id: &str) -> Option<usize> {
-        self.workflows.iter().position(|w| w.doc == 0 && w.id == id)
+    pub fn workflow_index(&self, id: &str) -> Option<WorkflowIndex> {
+        self.workflows
+            .iter()
+            .position(|w| w.doc == DocIndex(0) && w.id == id)
+            .map(WorkflowIndex)
     }
 
     /// A digest that names this plan: the engine version, every document's
@@ -74,27 +144,31 @@ impl Plan {
         workflow_id: &str,
         step: Option<&str>,
     ) -> Option<arazzo_model::Location> {
-        let wf = self.workflows.iter().position(|w| w.id == workflow_id)?;
+        let wf = WorkflowIndex(self.workflows.iter().position(|w| w.id == workflow_id)?);
         let step = match step {
-            Some(id) => Some(self.workflows.get(wf)?.step_index(id)?),
+            Some(id) => Some(self.workflow(wf)?.step_index(id)?),
             None => None,
         };
         self.id_location(wf, step)
     }
 
     /// The `workflowId` of workflow `wf`, or the `stepId` of its step `step`.
-    fn id_location(&self, wf: usize, step: Option<usize>) -> Option<arazzo_model::Location> {
-        let w = self.workflows.get(wf)?;
+    fn id_location(
+        &self,
+        wf: WorkflowIndex,
+        step: Option<usize>,
+    ) -> Option<arazzo_model::Location> {
+        let w = self.workflow(wf)?;
         let pointer = match step {
             Some(i) => format!("{}/stepId", w.steps.get(i)?.path),
             None => format!("{}/workflowId", w.path),
         };
-        let loaded = &self.sources.arazzo.get(w.doc)?.doc.source;
+        let loaded = &self.sources.arazzo.get(w.doc.0)?.doc.source;
         Some(loaded.locate(&pointer, arazzo_model::Part::Value))
     }
 
     /// [`Plan::step_location`] as file, line and column, by plan indices.
-    pub fn place(&self, wf: usize, step: Option<usize>) -> Option<crate::report::Place> {
+    pub fn place(&self, wf: WorkflowIndex, step: Option<usize>) -> Option<crate::report::Place> {
         let location = self.id_location(wf, step)?;
         let start = location.start();
         Some(crate::report::Place {
@@ -109,25 +183,21 @@ impl Plan {
     pub fn target_label(&self, target: &Target) -> String {
         match target {
             Target::Operation(o) => self
-                .operations
-                .get(*o)
+                .operation(*o)
                 .map(|op| op.op.label())
                 .unwrap_or_default(),
-            Target::Workflow(w) => self
-                .workflows
-                .get(*w)
-                .map(|w| w.id.clone())
-                .unwrap_or_default(),
+            Target::Workflow(w) => self.workflow(*w).map(|w| w.id.clone()).unwrap_or_default(),
             Target::Unsupported(r) => r.clone(),
         }
     }
 
     /// The root document's workflows, in document order.
-    pub fn root_workflows(&self) -> impl Iterator<Item = (usize, &WorkflowPlan)> {
+    pub fn root_workflows(&self) -> impl Iterator<Item = (WorkflowIndex, &WorkflowPlan)> {
         self.workflows
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.doc == 0)
+            .filter(|(_, w)| w.doc == DocIndex(0))
+            .map(|(i, w)| (WorkflowIndex(i), w))
     }
 
     /// Points the API reached through a root source description at another
@@ -144,7 +214,7 @@ impl Plan {
     }
 
     /// The API a (dotted) source path reaches; see [`Plan::set_server`].
-    fn api_by_path(&self, path: &str) -> Option<usize> {
+    fn api_by_path(&self, path: &str) -> Option<ApiIndex> {
         let mut doc = self.docs.first()?;
         let mut names = path.split('.').peekable();
         while let Some(name) = names.next() {
@@ -158,8 +228,8 @@ impl Plan {
     }
 
     /// Points API `api` (an index into [`Plan::apis`]) at another server.
-    pub fn set_api_server(&mut self, api: usize, url: Url) {
-        if let Some(a) = self.apis.get_mut(api) {
+    pub fn set_api_server(&mut self, api: ApiIndex, url: Url) {
+        if let Some(a) = self.apis.get_mut(api.0) {
             a.server = Ok(url);
             a.overridden = true;
         }
@@ -176,7 +246,7 @@ pub struct DocPlan {
     /// Source descriptions: name → resolved absolute URL and kind.
     pub source_urls: IndexMap<String, (String, Option<&'static str>)>,
     /// Source descriptions that are OpenAPI descriptions: name → index into [`Plan::apis`].
-    pub apis: IndexMap<String, usize>,
+    pub apis: IndexMap<String, ApiIndex>,
     /// `components`, as written (for `$components.*` expressions).
     pub components: Value,
 }
@@ -209,7 +279,7 @@ pub struct ApiPlan {
 #[derive(Debug, Clone)]
 pub struct OperationPlan {
     /// Index into [`Plan::apis`].
-    pub api: usize,
+    pub api: ApiIndex,
     /// The operation.
     pub op: Operation,
     /// The operation's own servers (when they differ from the description's), resolved.
@@ -222,7 +292,7 @@ pub struct WorkflowPlan {
     /// `workflowId`.
     pub id: String,
     /// Index into [`Plan::docs`].
-    pub doc: usize,
+    pub doc: DocIndex,
     /// `summary`.
     pub summary: Option<String>,
     /// `description`.
@@ -230,7 +300,7 @@ pub struct WorkflowPlan {
     /// The input schema, its validator, defaults and secret inputs.
     pub inputs: InputsPlan,
     /// Workflows that must complete first (indices into [`Plan::workflows`]).
-    pub depends_on: Vec<usize>,
+    pub depends_on: Vec<WorkflowIndex>,
     /// Steps in order.
     pub steps: Vec<StepPlan>,
     /// Outputs.
@@ -286,9 +356,9 @@ impl WorkflowPlan {
 #[derive(Debug, Clone)]
 pub enum Target {
     /// An HTTP operation: index into [`Plan::operations`].
-    Operation(usize),
+    Operation(OperationIndex),
     /// Another workflow: index into [`Plan::workflows`].
-    Workflow(usize),
+    Workflow(WorkflowIndex),
     /// Something this engine cannot execute (an AsyncAPI channel step, an
     /// operation that did not resolve); running the step fails with this reason.
     Unsupported(String),
@@ -339,7 +409,7 @@ pub enum StepDep {
     /// A step of another workflow (`$workflows.<wf>.steps.<step>`).
     Other {
         /// The workflow.
-        workflow: usize,
+        workflow: WorkflowIndex,
         /// The step.
         step: usize,
     },
@@ -419,7 +489,7 @@ pub enum ActionKind {
     /// Transfer to another workflow (one way).
     GotoWorkflow {
         /// The workflow.
-        workflow: usize,
+        workflow: WorkflowIndex,
         /// Inputs for it (1.1 action parameters).
         params: Option<Vec<ParamPlan>>,
     },
@@ -442,7 +512,7 @@ pub enum Via {
     /// A workflow.
     Workflow {
         /// The workflow.
-        workflow: usize,
+        workflow: WorkflowIndex,
         /// Inputs for it (1.1 action parameters).
         params: Option<Vec<ParamPlan>>,
     },

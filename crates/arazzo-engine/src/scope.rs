@@ -15,7 +15,7 @@ use arazzo_model::Diagnostic;
 use arazzo_model::load::Part;
 
 use crate::compile::Compiled;
-use crate::plan::{ActionKind, Plan, StepDep, Target, Via};
+use crate::plan::{ActionKind, Plan, StepDep, Target, Via, WorkflowIndex};
 
 impl Compiled {
     /// The errors that stop the root workflow `workflow` from running (empty
@@ -45,7 +45,7 @@ impl Compiled {
 /// For each error, the index into [`Plan::workflows`] of the root workflow
 /// whose text contains it; `None` for an error outside every root workflow
 /// (or for every error, when two root workflows share an id).
-fn owners(plan: &Plan, errors: &[&Diagnostic]) -> Vec<Option<usize>> {
+fn owners(plan: &Plan, errors: &[&Diagnostic]) -> Vec<Option<WorkflowIndex>> {
     let none = || vec![None; errors.len()];
     let Some(root) = plan.sources.arazzo.first() else {
         return none();
@@ -57,7 +57,7 @@ fn owners(plan: &Plan, errors: &[&Diagnostic]) -> Vec<Option<usize>> {
     {
         return none();
     }
-    let spans: Vec<(usize, arazzo_model::Location)> = plan
+    let spans: Vec<(WorkflowIndex, arazzo_model::Location)> = plan
         .root_workflows()
         .map(|(i, w)| (i, root.doc.locate(&w.path, Part::Value)))
         .collect();
@@ -79,14 +79,14 @@ fn owners(plan: &Plan, errors: &[&Diagnostic]) -> Vec<Option<usize>> {
 }
 
 /// Every workflow `start` can reach, itself included.
-fn reachable(plan: &Plan, start: usize) -> HashSet<usize> {
+fn reachable(plan: &Plan, start: WorkflowIndex) -> HashSet<WorkflowIndex> {
     let mut seen = HashSet::from([start]);
     let mut todo = vec![start];
     while let Some(i) = todo.pop() {
-        let Some(w) = plan.workflows.get(i) else {
+        let Some(w) = plan.workflow(i) else {
             continue;
         };
-        let mut next: Vec<usize> = w.depends_on.clone();
+        let mut next: Vec<WorkflowIndex> = w.depends_on.clone();
         for s in &w.steps {
             if let Target::Workflow(t) = s.target {
                 next.push(t);

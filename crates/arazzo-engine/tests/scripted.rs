@@ -307,7 +307,8 @@ fn commands_follow_tokens_retries_gotos_and_nested_workflows() {
         main.steps[3].action.as_ref().map(|a| a.kind.as_str()),
         Some("goto")
     );
-    let (status, outputs) = run.result(0).expect("main finished");
+    let main_wf = plan.workflow_index("main").expect("main");
+    let (status, outputs) = run.result(main_wf).expect("main finished");
     assert_eq!(status, Status::Succeeded);
     assert_eq!(outputs["order"], "o-1");
 }

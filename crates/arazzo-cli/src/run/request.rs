@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use arazzo_engine::inputs::coerce_text;
-use arazzo_engine::plan::Plan;
+use arazzo_engine::plan::{Plan, WorkflowPlan};
 use arazzo_engine::{Compiled, Credentials, HttpOptions, RunOptions};
 use arazzo_model::Diagnostic;
 use serde_json::{Map, Value};
@@ -178,7 +178,10 @@ fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<Workflo
         let Some(wi) = plan.workflow_index(id) else {
             continue;
         };
-        let mut inputs = typed_inputs(plan, wi, flags);
+        let Some(wf) = plan.workflow(wi) else {
+            continue;
+        };
+        let mut inputs = typed_inputs(wf, flags);
         if mock {
             let (filled, names) = arazzo_engine::offline::inputs_for(plan, wi, &inputs);
             inputs = filled;
@@ -186,7 +189,7 @@ fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<Workflo
                 synthesized.insert(id.clone(), names);
             }
         } else {
-            let absent = plan.workflows[wi].inputs.missing(&inputs);
+            let absent = wf.inputs.missing(&inputs);
             if !absent.is_empty() {
                 missing.push((id.clone(), absent));
             }
@@ -201,8 +204,8 @@ fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<Workflo
 
 /// The `--inputs` file's values with the `--input` values over them, each
 /// typed by workflow `wi`'s input schema.
-fn typed_inputs(plan: &Plan, wi: usize, flags: &Flags) -> Map<String, Value> {
-    let props = plan.workflows[wi].inputs.properties();
+fn typed_inputs(wf: &WorkflowPlan, flags: &Flags) -> Map<String, Value> {
+    let props = wf.inputs.properties();
     let mut inputs = flags.file_inputs.clone();
     for (k, v) in &flags.raw_inputs {
         let ty = props

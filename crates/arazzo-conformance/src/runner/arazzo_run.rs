@@ -208,7 +208,7 @@ impl ArazzoRun {
                     .plan
                     .docs
                     .first()
-                    .map(|d| d.apis.iter().map(|(k, v)| (k.clone(), *v)).collect())
+                    .map(|d| d.apis.iter().map(|(k, v)| (k.clone(), v.get())).collect())
                     .unwrap_or_default();
                 let nested = (0..c.plan.apis.len()).any(|i| !root.iter().any(|(_, r)| *r == i));
                 (root.into_iter().map(|(k, _)| k).collect::<Vec<_>>(), nested)

@@ -102,7 +102,7 @@ fn doc_plan(a: &ArazzoDoc) -> DocPlan {
             .sources
             .iter()
             .filter_map(|(n, t)| match t {
-                SourceTarget::OpenApi(i) => Some((n.clone(), *i)),
+                SourceTarget::OpenApi(i) => Some((n.clone(), ApiIndex(*i))),
                 _ => None,
             })
             .collect(),
@@ -124,9 +124,9 @@ struct Compiler<'a> {
     /// The operations steps call, each once.
     operations: Vec<OperationPlan>,
     /// (OpenAPI description, operation pointer) → index in `operations`.
-    op_index: HashMap<(usize, String), usize>,
+    op_index: HashMap<(usize, String), OperationIndex>,
     /// (Arazzo document, workflowId) → index of the workflow in the plan.
-    wf_index: HashMap<(usize, String), usize>,
+    wf_index: HashMap<(usize, String), WorkflowIndex>,
 }
 
 impl<'a> Compiler<'a> {
@@ -142,7 +142,7 @@ impl<'a> Compiler<'a> {
                     && !self.wf_index.contains_key(&(d, w.workflow_id.clone()))
                 {
                     self.wf_index
-                        .insert((d, w.workflow_id.clone()), order.len());
+                        .insert((d, w.workflow_id.clone()), WorkflowIndex(order.len()));
                     order.push((d, w));
                 }
             }

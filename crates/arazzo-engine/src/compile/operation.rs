@@ -76,11 +76,11 @@ impl<'a> Compiler<'a> {
         }
         let server = operation_server(api, &op);
         self.operations.push(OperationPlan {
-            api: f.api,
+            api: ApiIndex(f.api),
             op,
             server,
         });
-        let i = self.operations.len() - 1;
+        let i = OperationIndex(self.operations.len() - 1);
         self.op_index.insert(key, i);
         Target::Operation(i)
     }

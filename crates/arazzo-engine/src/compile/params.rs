@@ -119,10 +119,10 @@ impl<'a> Compiler<'a> {
         &mut self,
         d: usize,
         step: &Step,
-        op: usize,
+        op: OperationIndex,
         resolved: &[Resolved<'_>],
     ) {
-        let Some(plan) = self.operations.get(op) else {
+        let Some(plan) = self.operations.get(op.get()) else {
             return;
         };
         let operation = plan.op.clone();

@@ -14,7 +14,7 @@ use crate::plan::*;
 impl<'a> Compiler<'a> {
     /// The plan index of the workflow a `workflowId` names in document `d`,
     /// local or `$sourceDescriptions.<name>.<workflowId>`.
-    fn resolve_workflow(&self, d: usize, written: &str) -> Option<usize> {
+    fn resolve_workflow(&self, d: usize, written: &str) -> Option<WorkflowIndex> {
         match parse_workflow_ref(written) {
             WorkflowRef::Local(id) => self.wf_index.get(&(d, id.to_string())).copied(),
             WorkflowRef::External { source, workflow } => {
@@ -35,7 +35,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// The id of workflow `i` of the plan being built.
-    fn plan_workflow_id(&self, i: usize) -> Option<&str> {
+    fn plan_workflow_id(&self, i: WorkflowIndex) -> Option<&str> {
         self.wf_index
             .iter()
             .find(|(_, v)| **v == i)
@@ -44,7 +44,12 @@ impl<'a> Compiler<'a> {
 
     /// Resolves a `workflowId` written at `pointer`, reporting workflows
     /// another Arazzo document does not have and Respect's spelling.
-    pub(super) fn workflow_ref(&mut self, d: usize, written: &str, pointer: &str) -> Option<usize> {
+    pub(super) fn workflow_ref(
+        &mut self,
+        d: usize,
+        written: &str,
+        pointer: &str,
+    ) -> Option<WorkflowIndex> {
         let found = self.resolve_workflow(d, written);
         if let Some(i) = found
             && let WorkflowRef::External { source, workflow } = parse_workflow_ref(written)
@@ -95,7 +100,7 @@ impl<'a> Compiler<'a> {
         let outputs = self.outputs(d, &wf.outputs, &format!("{}/outputs", wf.path));
         let plan = WorkflowPlan {
             id: wf.workflow_id.clone(),
-            doc: d,
+            doc: DocIndex(d),
             summary: wf.summary.clone(),
             description: wf.description.clone(),
             inputs,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::{Cont, Phase, Run, ViaStep};
 use crate::context::Ctx;
 use crate::exchange::retry_after_ms;
-use crate::plan::{ActionKind, ActionPlan, StepPlan, Via};
+use crate::plan::{ActionKind, ActionPlan, StepPlan, Via, WorkflowIndex};
 use crate::report::{
     ActionRecord, ActionType, CriterionRecord, DelaySource, Event, FailureKind, RunError, Status,
 };
@@ -57,7 +57,7 @@ impl Run {
             return;
         };
         let wf_i = f.wf;
-        let Some(step) = plan.workflows.get(wf_i).and_then(|w| w.steps.get(f.pc)) else {
+        let Some(step) = plan.workflow(wf_i).and_then(|w| w.steps.get(f.pc)) else {
             return;
         };
         let mut judged = self.verdict(step);
@@ -84,7 +84,7 @@ impl Run {
                         let rec = action_record(
                             Some(&a.name),
                             ActionType::Goto,
-                            plan.workflows.get(*workflow).map(|w| w.id.clone()),
+                            plan.workflow(*workflow).map(|w| w.id.clone()),
                         );
                         self.take_action(step, rec.clone());
                         self.record_step(step, judged, Some(rec), now_ms);
@@ -114,8 +114,7 @@ impl Run {
             return judged;
         };
         let wf_id = plan
-            .workflows
-            .get(f.wf)
+            .workflow(f.wf)
             .map(|w| w.id.clone())
             .unwrap_or_default();
         if let Some(x) = &f.exchange
@@ -124,7 +123,7 @@ impl Run {
             let kind = x.failure.unwrap_or(FailureKind::Transport);
             judged.error = Some(RunError::new(kind, e.clone()));
         } else if let Some(c) = f.callee.as_ref().filter(|c| c.status == Status::Failed) {
-            let id = plan.workflows.get(c.workflow).map_or("", |w| w.id.as_str());
+            let id = plan.workflow(c.workflow).map_or("", |w| w.id.as_str());
             let message = format!(
                 "workflow `{id}` failed: {}",
                 c.error.clone().unwrap_or_default()
@@ -165,7 +164,7 @@ impl Run {
     }
 
     /// Evaluates a successful step's outputs and keeps them for `$steps`.
-    fn step_outputs(&mut self, wf_i: usize, step: &StepPlan) -> Map<String, Value> {
+    fn step_outputs(&mut self, wf_i: WorkflowIndex, step: &StepPlan) -> Map<String, Value> {
         let mut outputs = Map::new();
         let mut warnings = Vec::new();
         if let Some(f) = self.st.frames.last() {
@@ -282,7 +281,7 @@ impl Run {
             .st
             .frames
             .last()
-            .and_then(|f| self.plan.workflows.get(f.wf))
+            .and_then(|f| self.plan.workflow(f.wf))
             .and_then(|w| w.steps.get(to))
             .map(|s| s.id.clone());
         let rec = action_record(Some(&a.name), ActionType::Goto, target);
@@ -366,15 +365,14 @@ impl Run {
                 self.opts.max_retries
             ));
         }
-        let wf = self.st.frames.last().and_then(|f| plan.workflows.get(f.wf));
+        let wf = self.st.frames.last().and_then(|f| plan.workflow(f.wf));
         let target = via.map(|v| match v {
             Via::Step(s) => wf
                 .and_then(|w| w.steps.get(*s))
                 .map(|x| x.id.clone())
                 .unwrap_or_default(),
             Via::Workflow { workflow, .. } => plan
-                .workflows
-                .get(*workflow)
+                .workflow(*workflow)
                 .map(|w| w.id.clone())
                 .unwrap_or_default(),
         });
@@ -417,7 +415,7 @@ impl Run {
         let Some(f) = self.frame() else { return };
         f.phase = Phase::AwaitRetry;
         let (wf, pc, attempt) = (f.wf, f.pc, f.attempt);
-        let Some(w) = plan.workflows.get(wf) else {
+        let Some(w) = plan.workflow(wf) else {
             return;
         };
         let step_id = w.steps.get(pc).map(|s| s.id.clone()).unwrap_or_default();
@@ -439,7 +437,7 @@ impl Run {
     /// used up are skipped, so later actions apply once the retries are spent.
     fn choose_action(
         &mut self,
-        wf_i: usize,
+        wf_i: WorkflowIndex,
         step: &StepPlan,
         actions: &[ActionPlan],
     ) -> Option<usize> {
@@ -476,8 +474,7 @@ impl Run {
             }
         }
         let wf_id = plan
-            .workflows
-            .get(wf_i)
+            .workflow(wf_i)
             .map(|w| w.id.clone())
             .unwrap_or_default();
         for (name, condition, passed, reason) in evaluated {

@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::Credentials;
 use crate::exchange::{HttpResponse, TransportError};
-use crate::plan::Plan;
+use crate::plan::{Plan, WorkflowIndex};
 use crate::report::{Event, FailureKind, RunReport, Status};
 use crate::secrets::Secrets;
 
@@ -194,7 +194,7 @@ impl Run {
         let frames = run.st.frames.iter().map(|f| (f.wf, &f.inputs));
         let done = run.st.done.iter().map(|(wf, d)| (*wf, &d.inputs));
         for (wf, inputs) in frames.chain(done) {
-            if let Some(w) = plan.workflows.get(wf) {
+            if let Some(w) = plan.workflow(wf) {
                 for p in w.inputs.properties().into_iter().filter(|p| p.secret) {
                     if let Some(v) = inputs.get(&p.name) {
                         run.secrets.add_value(v);
@@ -262,7 +262,7 @@ impl Run {
 
     /// The status and unmasked outputs of workflow `workflow` (a plan index)
     /// once it has finished.
-    pub fn result(&self, workflow: usize) -> Option<(Status, &Map<String, Value>)> {
+    pub fn result(&self, workflow: WorkflowIndex) -> Option<(Status, &Map<String, Value>)> {
         self.st.done.get(&workflow).map(|d| (d.status, &d.outputs))
     }
 
@@ -420,7 +420,7 @@ impl Run {
         self.st
             .frames
             .last()
-            .and_then(|f| self.plan.workflows.get(f.wf))
+            .and_then(|f| self.plan.workflow(f.wf))
             .map(|w| w.id.clone())
             .unwrap_or_default()
     }

@@ -9,18 +9,16 @@ use super::judge::Judged;
 use super::{Callee, Cont, Done, Phase, Run};
 use crate::context::Ctx;
 use crate::exchange::HttpResponse;
-use crate::plan::{StepPlan, Target};
+use crate::plan::{StepPlan, Target, WorkflowIndex};
 use crate::report::{
     ActionRecord, DelaySource, Event, Failure, FailureKind, RunError, Status, StepRecord,
 };
 
 impl Run {
     /// A warning, masked, in the current workflow's record and as an event.
-    pub(super) fn warn(&mut self, wf: Option<usize>, step: Option<&str>, message: String) {
+    pub(super) fn warn(&mut self, wf: Option<WorkflowIndex>, step: Option<&str>, message: String) {
         let message = self.secrets.mask(&message);
-        let workflow_id = wf
-            .and_then(|w| self.plan.workflows.get(w))
-            .map(|w| w.id.clone());
+        let workflow_id = wf.and_then(|w| self.plan.workflow(w)).map(|w| w.id.clone());
         if let Some(f) = self.st.frames.last()
             && let Some(r) = self.st.report.workflows.get_mut(f.record)
         {
@@ -78,7 +76,7 @@ impl Run {
     /// failure is the workflow's own) and where that is written.
     fn failure(&self, kind: FailureKind) -> Option<Failure> {
         let f = self.st.frames.last()?;
-        let wf = self.plan.workflows.get(f.wf)?;
+        let wf = self.plan.workflow(f.wf)?;
         let step = match kind {
             FailureKind::Inputs | FailureKind::Limit | FailureKind::Internal => None,
             _ => wf.steps.get(f.pc).map(|_| f.pc),
@@ -115,7 +113,7 @@ impl Run {
             _ => now_ms.saturating_sub(f.step_started_ms),
         };
         let workflow_id = match step.target {
-            Target::Workflow(w) => plan.workflows.get(w).map(|w| w.id.clone()),
+            Target::Workflow(w) => plan.workflow(w).map(|w| w.id.clone()),
             _ => None,
         };
         let (error, failure) = match (judged.passed, judged.error) {
@@ -153,8 +151,7 @@ impl Run {
             workflow_id,
         };
         let wf_id = plan
-            .workflows
-            .get(f.wf)
+            .workflow(f.wf)
             .map(|w| w.id.clone())
             .unwrap_or_default();
         if let Some(r) = self.st.report.workflows.get_mut(f.record) {
@@ -180,7 +177,7 @@ impl Run {
         let Some(frame) = self.st.frames.last() else {
             return outputs;
         };
-        let Some(wf) = plan.workflows.get(frame.wf) else {
+        let Some(wf) = plan.workflow(frame.wf) else {
             return outputs;
         };
         let ctx = Ctx::new(&plan, &self.st, frame, None);
@@ -224,8 +221,7 @@ impl Run {
             return;
         };
         let wf_id = plan
-            .workflows
-            .get(frame.wf)
+            .workflow(frame.wf)
             .map(|w| w.id.clone())
             .unwrap_or_default();
         let kind = error.as_ref().map(|e| e.kind);

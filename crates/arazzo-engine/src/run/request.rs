@@ -13,7 +13,7 @@ use super::{Command, Phase, Run, Token, Waiting};
 use crate::auth::{self, Applied, AuthDecision, ClientAuth, Credential};
 use crate::context::Ctx;
 use crate::exchange::{Exchange, HttpResponse, TransportError, parse_body, replace};
-use crate::plan::{StepPlan, Target};
+use crate::plan::{ApiIndex, OperationIndex, StepPlan, Target};
 use crate::report::FailureKind;
 
 /// The longest `Arazzo-Expect` header a step sends to a mock server.
@@ -24,10 +24,14 @@ pub(super) struct NeedToken;
 
 impl Run {
     /// Builds the request of an operation step.
-    pub(super) fn build(&mut self, step: &StepPlan, op: usize) -> Result<HttpRequest, String> {
+    pub(super) fn build(
+        &mut self,
+        step: &StepPlan,
+        op: OperationIndex,
+    ) -> Result<HttpRequest, String> {
         let plan = self.plan.clone();
-        let opp = plan.operations.get(op).ok_or("the operation is missing")?;
-        let api = plan.apis.get(opp.api).ok_or("the description is missing")?;
+        let opp = plan.operation(op).ok_or("the operation is missing")?;
+        let api = plan.api(opp.api).ok_or("the description is missing")?;
         let base = if api.overridden {
             api.server.clone()
         } else {
@@ -154,18 +158,18 @@ impl Run {
         Ok(req)
     }
 
-    fn token_key(api: usize, scheme: &str) -> String {
+    fn token_key(api: ApiIndex, scheme: &str) -> String {
         format!("{api}:{scheme}")
     }
 
     /// The API and operation of the top frame's step, if it is an operation step.
-    fn current_operation(&self) -> Option<(usize, usize)> {
+    fn current_operation(&self) -> Option<(ApiIndex, OperationIndex)> {
         let f = self.st.frames.last()?;
-        let step = self.plan.workflows.get(f.wf)?.steps.get(f.pc)?;
+        let step = self.plan.workflow(f.wf)?.steps.get(f.pc)?;
         let Target::Operation(op) = step.target else {
             return None;
         };
-        Some((self.plan.operations.get(op)?.api, op))
+        Some((self.plan.operation(op)?.api, op))
     }
 
     /// What the security requirements of the current step's operation ask of `request`.
@@ -173,8 +177,7 @@ impl Run {
         let Some((api_i, op)) = self.current_operation() else {
             return AuthDecision::Nothing;
         };
-        let (Some(opp), Some(api)) = (self.plan.operations.get(op), self.plan.apis.get(api_i))
-        else {
+        let (Some(opp), Some(api)) = (self.plan.operation(op), self.plan.api(api_i)) else {
             return AuthDecision::Nothing;
         };
         let token = |scheme: &str| -> Option<String> {
@@ -206,10 +209,10 @@ impl Run {
     pub(super) fn send(&mut self, request: HttpRequest, now_ms: u64) -> Option<Command> {
         let plan = self.plan.clone();
         let f = self.st.frames.last()?;
-        let wf = plan.workflows.get(f.wf)?;
+        let wf = plan.workflow(f.wf)?;
         let step = wf.steps.get(f.pc)?;
         let (api_i, op) = self.current_operation()?;
-        let opp = plan.operations.get(op)?;
+        let opp = plan.operation(op)?;
         let mut authorized = request.clone();
         // What the run keeps (for `$request`, the report, a saved state): the
         // request with the credentials masked.
@@ -262,9 +265,13 @@ impl Run {
     }
 
     /// The OAuth2 client-credentials token request for `scheme` of API `api_i`.
-    pub(super) fn token_request(&self, api_i: usize, scheme: &str) -> Result<HttpRequest, String> {
+    pub(super) fn token_request(
+        &self,
+        api_i: ApiIndex,
+        scheme: &str,
+    ) -> Result<HttpRequest, String> {
         let plan = &self.plan;
-        let api = plan.apis.get(api_i).ok_or("the description is missing")?;
+        let api = plan.api(api_i).ok_or("the description is missing")?;
         let flow = match api.schemes.get(scheme).map(|s| &s.kind) {
             Some(arazzo_openapi::security::SchemeKind::OAuth2(flows)) => {
                 flows.client_credentials.clone()
@@ -295,7 +302,7 @@ impl Run {
     /// Asks for a token of `scheme`; `request` is sent once it is there.
     fn fetch_token(
         &mut self,
-        api_i: usize,
+        api_i: ApiIndex,
         scheme: &str,
         request: HttpRequest,
         _now_ms: u64,
@@ -349,8 +356,7 @@ impl Run {
             Ok(resp) => {
                 let wf_id = self
                     .plan
-                    .workflows
-                    .get(f.wf)
+                    .workflow(f.wf)
                     .map(|w| w.id.clone())
                     .unwrap_or_default();
                 self.log_response(&wf_id, "oauth2", &resp, 0);
@@ -399,7 +405,7 @@ impl Run {
         let Some(f) = self.st.frames.last() else {
             return;
         };
-        let Some(wf) = plan.workflows.get(f.wf) else {
+        let Some(wf) = plan.workflow(f.wf) else {
             return;
         };
         let step_id = wf.steps.get(f.pc).map(|s| s.id.clone()).unwrap_or_default();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::exchange::Exchange;
-use crate::plan::Plan;
+use crate::plan::{ApiIndex, Plan, WorkflowIndex};
 use crate::report::{Reason, RunReport, Status};
 
 /// The version of the state's format; a state of another version is refused.
@@ -97,7 +97,7 @@ pub(crate) enum CallKind {
 /// The result of a called workflow, as seen by its caller.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Callee {
-    pub(crate) workflow: usize,
+    pub(crate) workflow: WorkflowIndex,
     pub(crate) status: Status,
     pub(crate) outputs: Map<String, Value>,
     pub(crate) error: Option<String>,
@@ -120,7 +120,7 @@ pub(crate) struct ViaStep {
 /// One workflow execution on the call stack.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Frame {
-    pub(crate) wf: usize,
+    pub(crate) wf: WorkflowIndex,
     /// The inputs as validated (defaults applied).
     pub(crate) inputs: Map<String, Value>,
     /// The inputs as given.
@@ -174,7 +174,11 @@ pub(crate) enum Waiting {
         timeout: Duration,
     },
     /// A token request of API `api` for `scheme`.
-    Token { id: u64, api: usize, scheme: String },
+    Token {
+        id: u64,
+        api: ApiIndex,
+        scheme: String,
+    },
     /// A retry delay.
     Sleep { id: u64, duration: Duration },
 }
@@ -191,9 +195,9 @@ pub struct RunState {
     pub(crate) version: u32,
     /// [`Plan::fingerprint`] of the plan it runs.
     pub(crate) plan: String,
-    pub(crate) queue: VecDeque<(usize, Map<String, Value>)>,
+    pub(crate) queue: VecDeque<(WorkflowIndex, Map<String, Value>)>,
     pub(crate) frames: Vec<Frame>,
-    pub(crate) done: HashMap<usize, Done>,
+    pub(crate) done: HashMap<WorkflowIndex, Done>,
     pub(crate) report: RunReport,
     pub(crate) steps_executed: u64,
     pub(crate) retries: u64,
@@ -205,7 +209,10 @@ pub struct RunState {
 }
 
 impl RunState {
-    pub(crate) fn new(plan: &Plan, queue: VecDeque<(usize, Map<String, Value>)>) -> RunState {
+    pub(crate) fn new(
+        plan: &Plan,
+        queue: VecDeque<(WorkflowIndex, Map<String, Value>)>,
+    ) -> RunState {
         RunState {
             version: STATE_VERSION,
             plan: plan.fingerprint(),
@@ -244,7 +251,7 @@ impl RunState {
                 plan: expected,
             });
         }
-        let steps_of = |wf: usize| plan.workflows.get(wf).map(|w| w.steps.len());
+        let steps_of = |wf: WorkflowIndex| plan.workflow(wf).map(|w| w.steps.len());
         let bad = |what: String| Err(ResumeError::Inconsistent(what));
         for (wf, _) in &self.queue {
             if steps_of(*wf).is_none() {
@@ -283,7 +290,7 @@ impl RunState {
             }
         }
         if let Some(Waiting::Token { api, .. }) = &self.waiting
-            && plan.apis.get(*api).is_none()
+            && plan.api(*api).is_none()
         {
             return bad("the state waits for a token of an API that is not in the plan".into());
         }

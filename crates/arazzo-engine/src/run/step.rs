@@ -8,20 +8,20 @@ use serde_json::{Map, Value};
 use super::{Cont, Frame, Phase, Run};
 use crate::context::Ctx;
 use crate::exchange::Exchange;
-use crate::plan::{ParamPlan, StepDep, Target};
+use crate::plan::{ParamPlan, StepDep, Target, WorkflowIndex};
 use crate::report::{Event, FailureKind, Status, WorkflowRecord};
 
 impl Run {
     /// Puts a new execution of workflow `wf` on the stack.
     pub(super) fn push_frame(
         &mut self,
-        wf: usize,
+        wf: WorkflowIndex,
         given: Map<String, Value>,
         cont: Cont,
         now_ms: u64,
     ) {
         let plan = self.plan.clone();
-        let Some(w) = plan.workflows.get(wf) else {
+        let Some(w) = plan.workflow(wf) else {
             return;
         };
         // A goto to a workflow is a one-way transfer (a tail call), so the
@@ -79,7 +79,7 @@ impl Run {
         let Some(f) = self.st.frames.last() else {
             return;
         };
-        let Some(wf) = plan.workflows.get(f.wf) else {
+        let Some(wf) = plan.workflow(f.wf) else {
             return;
         };
         if f.phase == Phase::Enter && !self.prepare_inputs(now_ms) {
@@ -90,7 +90,7 @@ impl Run {
         };
         // Dependencies next, with the inputs as validated.
         for &dep in &wf.depends_on {
-            let dep_id = plan.workflows.get(dep).map(|w| w.id.as_str()).unwrap_or("");
+            let dep_id = plan.workflow(dep).map(|w| w.id.as_str()).unwrap_or("");
             match self.st.done.get(&dep) {
                 Some(d) if d.status == Status::Succeeded => continue,
                 Some(_) => {
@@ -141,7 +141,7 @@ impl Run {
         let Some(f) = self.st.frames.last() else {
             return false;
         };
-        let Some(wf) = plan.workflows.get(f.wf) else {
+        let Some(wf) = plan.workflow(f.wf) else {
             return false;
         };
         let given = f.given.clone();
@@ -184,7 +184,7 @@ impl Run {
         let Some(f) = self.st.frames.last() else {
             return;
         };
-        let Some(wf) = plan.workflows.get(f.wf) else {
+        let Some(wf) = plan.workflow(f.wf) else {
             return;
         };
         let Some(step) = wf.steps.get(f.pc) else {
@@ -242,7 +242,7 @@ impl Run {
     /// as `cont` says (a workflow step, a goto, a retry that runs it first).
     pub(super) fn call(
         &mut self,
-        callee: usize,
+        callee: WorkflowIndex,
         inputs: Map<String, Value>,
         cont: Cont,
         now_ms: u64,
@@ -261,7 +261,7 @@ impl Run {
     /// Why the current step cannot run yet: step `dependsOn` (1.1) is a join
     /// point — the steps must have completed; they are not run on its behalf.
     fn unmet_dependency(&self, f: &Frame) -> Option<String> {
-        let wf = self.plan.workflows.get(f.wf)?;
+        let wf = self.plan.workflow(f.wf)?;
         let step = wf.steps.get(f.pc)?;
         let missing = step
             .depends_on
@@ -269,7 +269,7 @@ impl Run {
             .find(|dep| !self.step_completed(f, **dep))?;
         let name = match *missing {
             StepDep::Step(i) => wf.steps.get(i).map(|s| format!("step `{}`", s.id)),
-            StepDep::Other { workflow, step } => self.plan.workflows.get(workflow).and_then(|w| {
+            StepDep::Other { workflow, step } => self.plan.workflow(workflow).and_then(|w| {
                 w.steps
                     .get(step)
                     .map(|s| format!("step `{}` of workflow `{}`", s.id, w.id))
