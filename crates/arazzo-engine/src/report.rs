@@ -14,106 +14,80 @@ pub enum Status {
     Failed,
 }
 
-/// Why a workflow execution ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Reason {
-    /// The caller asked for it.
-    Requested,
-    /// A `dependsOn` dependency of a workflow that runs.
-    Dependency,
-    /// Called by a workflow step, or run before a retry.
-    Called,
-    /// Reached by a goto action.
-    Goto,
-}
-
-impl Reason {
-    /// The name the report uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Requested => "requested",
-            Reason::Dependency => "dependency",
-            Reason::Called => "called",
-            Reason::Goto => "goto",
+/// An enum the report writes as a fixed name: its serde name is the name,
+/// `as_str` and `Display` give it, and it compares equal to it.
+macro_rules! named {
+    ($(#[$doc:meta])* pub enum $name:ident {
+        $($(#[$vdoc:meta])* $variant:ident = $text:literal,)*
+    }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
         }
-    }
-}
 
-impl PartialEq<&str> for Reason {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a step did once judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionType {
-    /// On to the next step (the default on success).
-    Next,
-    /// An `end` action.
-    End,
-    /// A `goto` action.
-    Goto,
-    /// A `retry` action.
-    Retry,
-    /// The workflow fails (the default on failure).
-    Fail,
-}
-
-impl ActionType {
-    /// The name the report uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionType::Next => "next",
-            ActionType::End => "end",
-            ActionType::Goto => "goto",
-            ActionType::Retry => "retry",
-            ActionType::Fail => "fail",
+        impl $name {
+            /// The name the report uses.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
         }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named! {
+    /// Why a workflow execution ran.
+    pub enum Reason {
+        /// The caller asked for it.
+        Requested = "requested",
+        /// A `dependsOn` dependency of a workflow that runs.
+        Dependency = "dependency",
+        /// Called by a workflow step, or run before a retry.
+        Called = "called",
+        /// Reached by a goto action.
+        Goto = "goto",
     }
 }
 
-impl PartialEq<&str> for ActionType {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+named! {
+    /// What a step did once judged.
+    pub enum ActionType {
+        /// On to the next step (the default on success).
+        Next = "next",
+        /// An `end` action.
+        End = "end",
+        /// A `goto` action.
+        Goto = "goto",
+        /// A `retry` action.
+        Retry = "retry",
+        /// The workflow fails (the default on failure).
+        Fail = "fail",
     }
 }
 
-impl std::fmt::Display for ActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a retry's delay came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DelaySource {
-    /// The response's `Retry-After` header.
-    #[serde(rename = "Retry-After")]
-    RetryAfterHeader,
-    /// The action's `retryAfter`.
-    #[serde(rename = "retryAfter")]
-    RetryAfter,
-    /// Neither: no delay.
-    #[serde(rename = "none")]
-    None,
-}
-
-impl std::fmt::Display for DelaySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            DelaySource::RetryAfterHeader => "Retry-After",
-            DelaySource::RetryAfter => "retryAfter",
-            DelaySource::None => "none",
-        })
+named! {
+    /// Where a retry's delay came from.
+    pub enum DelaySource {
+        /// The response's `Retry-After` header.
+        RetryAfterHeader = "Retry-After",
+        /// The action's `retryAfter`.
+        RetryAfter = "retryAfter",
+        /// Neither: no delay.
+        None = "none",
     }
 }
 
