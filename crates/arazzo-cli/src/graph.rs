@@ -85,46 +85,42 @@ fn reachable<'d>(doc: &'d Document, start: &'d Workflow) -> Vec<&'d Workflow> {
     seen
 }
 
+/// A step's success actions: its own, then its workflow's (the first of a name wins).
 fn success_actions<'d>(
     doc: &'d Document,
     wf: &'d Workflow,
     own: Option<&'d [ActionRef]>,
 ) -> Vec<&'d Action> {
-    let mut out: Vec<&Action> = Vec::new();
-    for a in own
-        .unwrap_or_default()
-        .iter()
-        .chain(wf.success_actions.iter())
-    {
-        let x = match a {
-            ActionRef::Inline(x) => Some(x),
-            ActionRef::Reusable(r) => parse_component_reference(&r.reference)
-                .and_then(|(_, n)| doc.components.success_actions.get(n)),
-        };
-        if let Some(x) = x
-            && !out.iter().any(|o| o.name == x.name)
-        {
-            out.push(x);
-        }
-    }
-    out
+    merged(own, &wf.success_actions, |n| {
+        doc.components.success_actions.get(n)
+    })
 }
 
+/// A step's failure actions: its own, then its workflow's (the first of a name wins).
 fn failure_actions<'d>(
     doc: &'d Document,
     wf: &'d Workflow,
     own: Option<&'d [ActionRef]>,
 ) -> Vec<&'d Action> {
+    merged(own, &wf.failure_actions, |n| {
+        doc.components.failure_actions.get(n)
+    })
+}
+
+/// `own` then `workflow`'s actions, references resolved in `components`,
+/// without repeating a name.
+fn merged<'d>(
+    own: Option<&'d [ActionRef]>,
+    workflow: &'d [ActionRef],
+    component: impl Fn(&str) -> Option<&'d Action>,
+) -> Vec<&'d Action> {
     let mut out: Vec<&Action> = Vec::new();
-    for a in own
-        .unwrap_or_default()
-        .iter()
-        .chain(wf.failure_actions.iter())
-    {
+    for a in own.unwrap_or_default().iter().chain(workflow) {
         let x = match a {
             ActionRef::Inline(x) => Some(x),
-            ActionRef::Reusable(r) => parse_component_reference(&r.reference)
-                .and_then(|(_, n)| doc.components.failure_actions.get(n)),
+            ActionRef::Reusable(r) => {
+                parse_component_reference(&r.reference).and_then(|(_, n)| component(n))
+            }
         };
         if let Some(x) = x
             && !out.iter().any(|o| o.name == x.name)

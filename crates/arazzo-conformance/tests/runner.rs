@@ -72,6 +72,11 @@ fn arazzo_run_cli_passes_the_retry_cases() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = last_line(&out);
+    assert!(
+        line.contains(" passed, "),
+        "no summary line; stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (passed, failed) = totals(&line);
     assert!(
         passed > 0 && failed == 0 && line == format!("{passed} passed, 0 failed"),

@@ -323,6 +323,16 @@ fn asking_again_before_the_result_returns_the_same_command() {
     // A result for another id is ignored.
     run.deliver(999, Ok(json_response(200, json!({}))), 0);
     assert_eq!(run.next(0), first);
+    // A request handed out with a token is handed out again with that token,
+    // even once the token has expired: it was issued already.
+    let Command::Send { id, request, .. } = first else {
+        panic!("a token request");
+    };
+    let mut shop = Shop::default();
+    run.deliver(id, Ok(shop.answer(&request)), 0);
+    let with_token = run.next(0);
+    assert!(matches!(&with_token, Command::Send { request, .. } if request.url.contains("/pets/")));
+    assert_eq!(run.next(60_000), with_token);
 }
 
 /// Runs the shop flow, saving the state after every command and resuming

@@ -294,7 +294,7 @@ impl Run {
         }
         loop {
             if let Some(waiting) = self.st.waiting.clone() {
-                match self.reissue(waiting, now_ms) {
+                match self.reissue(waiting) {
                     Some(cmd) => return cmd,
                     None => continue,
                 }
@@ -354,14 +354,14 @@ impl Run {
     /// The command the run waits on, again; `None` when it can no longer be
     /// issued as it was (a token it needs was lost in a resume) and the run
     /// has gone back to obtaining it.
-    fn reissue(&mut self, waiting: Waiting, now_ms: u64) -> Option<Command> {
+    fn reissue(&mut self, waiting: Waiting) -> Option<Command> {
         match waiting {
             Waiting::Sleep { id, duration } => Some(Command::Sleep { id, duration }),
             Waiting::Response {
                 id,
                 request,
                 timeout,
-            } => match self.authorize(request.clone(), now_ms) {
+            } => match self.authorize(request.clone()) {
                 Ok(request) => Some(Command::Send {
                     id,
                     request,

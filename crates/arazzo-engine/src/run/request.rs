@@ -172,8 +172,10 @@ impl Run {
         Some((self.plan.operation(op)?.api, op))
     }
 
-    /// What the security requirements of the current step's operation ask of `request`.
-    fn auth_decision(&self, request: &HttpRequest, now_ms: u64) -> AuthDecision {
+    /// What the security requirements of the current step's operation ask
+    /// of `request`, with the tokens valid at `now_ms` (any token held, for
+    /// `None`).
+    fn auth_decision(&self, request: &HttpRequest, now_ms: Option<u64>) -> AuthDecision {
         let Some((api_i, op)) = self.current_operation() else {
             return AuthDecision::Nothing;
         };
@@ -184,20 +186,21 @@ impl Run {
             self.tokens
                 .0
                 .get(&Self::token_key(api_i, scheme))
-                .filter(|t| t.expires_ms.is_none_or(|e| e > now_ms))
+                .filter(|t| match (t.expires_ms, now_ms) {
+                    (Some(expires), Some(now)) => expires > now,
+                    _ => true,
+                })
                 .map(|t| t.value.clone())
         };
         auth::decide(&opp.op.security, &api.schemes, &self.creds, request, &token)
     }
 
-    /// `request` with the credentials its operation needs applied; the
-    /// scheme whose token must be obtained first when it is missing.
-    pub(super) fn authorize(
-        &self,
-        mut request: HttpRequest,
-        now_ms: u64,
-    ) -> Result<HttpRequest, NeedToken> {
-        match self.auth_decision(&request, now_ms) {
+    /// `request` with the credentials its operation needs applied, to hand
+    /// out again a command issued before: a token it used is used again even
+    /// if it has expired since; only a token that is gone (after a resume)
+    /// must be obtained first.
+    pub(super) fn authorize(&self, mut request: HttpRequest) -> Result<HttpRequest, NeedToken> {
+        match self.auth_decision(&request, None) {
             AuthDecision::Apply(a) => auth::apply(&mut request, &a),
             AuthDecision::NeedToken { .. } => return Err(NeedToken),
             AuthDecision::Nothing | AuthDecision::Missing(_) => {}
@@ -217,7 +220,7 @@ impl Run {
         // What the run keeps (for `$request`, the report, a saved state): the
         // request with the credentials masked.
         let mut kept = request.clone();
-        match self.auth_decision(&request, now_ms) {
+        match self.auth_decision(&request, Some(now_ms)) {
             AuthDecision::Nothing => {}
             AuthDecision::Apply(a) => {
                 auth::apply(&mut authorized, &a);
