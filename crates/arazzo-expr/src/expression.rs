@@ -227,7 +227,7 @@ impl Expression {
     }
 
     /// The ways a dotted name can be read, longest name first: for `$inputs.a.b.c`,
-    /// (`$inputs.a.b.c`, []), (`$inputs.a.b`, [c]), (`$inputs.a`, [b, c]). Conditions
+    /// (`$inputs.a.b.c`, `[]`), (`$inputs.a.b`, `[c]`), (`$inputs.a`, `[b, c]`). Conditions
     /// use the first one that exists in the context; validators can use the list to
     /// accept `$inputs.customer.name` when only `customer` is declared.
     pub fn dotted_candidates(&self) -> Vec<(Expression, Vec<String>)> {
