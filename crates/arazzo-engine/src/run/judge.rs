@@ -103,7 +103,7 @@ impl Run {
 
     /// The step's success criteria, after its exchange or call.
     fn verdict(&mut self, step: &StepPlan) -> Judged {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let mut judged = Judged {
             passed: true,
             error: None,
@@ -132,7 +132,7 @@ impl Run {
         }
         judged.passed = judged.error.is_none();
         if judged.passed {
-            let ctx = Ctx::new(&plan, &self.st, f, None);
+            let ctx = Ctx::new(plan, &self.st, f, None);
             for c in &step.success {
                 let v = c.criterion.evaluate(&ctx);
                 if !v.passed && judged.error.is_none() {
@@ -441,12 +441,12 @@ impl Run {
         step: &StepPlan,
         actions: &[ActionPlan],
     ) -> Option<usize> {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let f = self.st.frames.last()?;
         let mut evaluated = Vec::new();
         let mut chosen = None;
         {
-            let ctx = Ctx::new(&plan, &self.st, f, None);
+            let ctx = Ctx::new(plan, &self.st, f, None);
             for (i, a) in actions.iter().enumerate() {
                 if let ActionKind::Retry { limit, .. } = a.kind
                     && f.retries.get(i).copied().unwrap_or(0) >= limit

@@ -128,6 +128,10 @@ impl std::fmt::Debug for Tokens {
 }
 
 /// A run of one or more workflows.
+///
+/// A method that reads the plan while it changes the run holds the plan by
+/// its own `Arc` (`let plan = self.plan.clone()`, a counter increment), so
+/// the plan's borrow does not hold `self`; the others borrow `&self.plan`.
 pub struct Run {
     plan: Arc<Plan>,
     creds: Arc<Credentials>,

@@ -96,7 +96,7 @@ impl Run {
         action: Option<ActionRecord>,
         now_ms: u64,
     ) {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let Some(f) = self.st.frames.last() else {
             return;
         };
@@ -171,7 +171,7 @@ impl Run {
     /// Evaluates the top workflow's outputs; absent or failing ones are
     /// null, with a warning.
     fn workflow_outputs(&mut self) -> Map<String, Value> {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let mut outputs = Map::new();
         let mut warnings = Vec::new();
         let Some(frame) = self.st.frames.last() else {
@@ -180,7 +180,7 @@ impl Run {
         let Some(wf) = plan.workflow(frame.wf) else {
             return outputs;
         };
-        let ctx = Ctx::new(&plan, &self.st, frame, None);
+        let ctx = Ctx::new(plan, &self.st, frame, None);
         for o in &wf.outputs {
             let value = match o.value.evaluate(&ctx) {
                 Ok(Some(v)) => v,

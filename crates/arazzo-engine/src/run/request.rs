@@ -29,7 +29,7 @@ impl Run {
         step: &StepPlan,
         op: OperationIndex,
     ) -> Result<HttpRequest, String> {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let opp = plan.operation(op).ok_or("the operation is missing")?;
         let api = plan.api(opp.api).ok_or("the description is missing")?;
         let base = if api.overridden {
@@ -42,7 +42,7 @@ impl Run {
         };
         let base = base.map_err(|e| format!("no server to send {} to: {e}", opp.op.label()))?;
         let frame = self.st.frames.last().ok_or("no frame")?;
-        let ctx = Ctx::new(&plan, &self.st, frame, None);
+        let ctx = Ctx::new(plan, &self.st, frame, None);
         let mut params = Vec::new();
         for p in &step.params {
             let Some(location) = p.location else { continue };

@@ -20,7 +20,7 @@ impl Run {
         cont: Cont,
         now_ms: u64,
     ) {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let Some(w) = plan.workflow(wf) else {
             return;
         };
@@ -137,7 +137,7 @@ impl Run {
     /// Validates the top frame's inputs (defaults applied) and records them;
     /// false when they are invalid and the workflow has failed.
     fn prepare_inputs(&mut self, now_ms: u64) -> bool {
-        let plan = self.plan.clone();
+        let plan = &self.plan;
         let Some(f) = self.st.frames.last() else {
             return false;
         };
