@@ -56,7 +56,7 @@ pub use ecma_regex::{
 pub use error::{EvalError, EvalErrorKind, ParseError};
 pub use expression::{Expression, WorkflowField};
 pub use json_context::{JsonContext, JsonContextError};
-pub use pointer::JsonPointer;
+pub use pointer::{JsonPointer, escape_token, unescape_token_lenient};
 pub use selector::{Selector, SelectorType};
 pub use stringify::stringify;
 pub use template::{Template, TemplateKind, TemplatePart};

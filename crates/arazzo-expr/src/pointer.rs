@@ -137,15 +137,30 @@ impl fmt::Display for JsonPointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for t in &self.tokens {
             f.write_str("/")?;
-            for c in t.chars() {
-                match c {
-                    '~' => f.write_str("~0")?,
-                    '/' => f.write_str("~1")?,
-                    c => write!(f, "{c}")?,
-                }
-            }
+            f.write_str(&escape_token(t))?;
         }
         Ok(())
+    }
+}
+
+/// Encodes one reference token (`~` → `~0`, `/` → `~1`): the one place the
+/// workspace escapes JSON pointers.
+pub fn escape_token(token: &str) -> Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// Decodes `~1` and `~0` in one reference token, keeping any other `~` as
+/// written — for pointers inside documents (`$ref`s, operationPaths), where
+/// the lookup that follows reports what does not resolve.
+pub fn unescape_token_lenient(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
     }
 }
 

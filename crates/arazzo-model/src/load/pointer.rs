@@ -48,20 +48,14 @@ pub fn locate(value: &Value, spans: &SpanTree, pointer: &str, part: Part) -> Spa
     }
 }
 
-/// Decodes `~1` and `~0` in one JSON pointer token.
+/// Decodes `~1` and `~0` in one JSON pointer token (arazzo-expr's
+/// [`unescape_token_lenient`](arazzo_expr::unescape_token_lenient)).
 pub fn unescape_token(token: &str) -> String {
-    if token.contains('~') {
-        token.replace("~1", "/").replace("~0", "~")
-    } else {
-        token.to_string()
-    }
+    arazzo_expr::unescape_token_lenient(token).into_owned()
 }
 
-/// Encodes one JSON pointer token (`~` → `~0`, `/` → `~1`).
+/// Encodes one JSON pointer token (`~` → `~0`, `/` → `~1`; arazzo-expr's
+/// [`escape_token`](arazzo_expr::escape_token)).
 pub fn escape_token(token: &str) -> String {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1")
-    } else {
-        token.to_string()
-    }
+    arazzo_expr::escape_token(token).into_owned()
 }
