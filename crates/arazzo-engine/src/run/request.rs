@@ -235,7 +235,7 @@ impl Run {
                 }
             }
             AuthDecision::NeedToken { scheme } => {
-                return self.fetch_token(api_i, &scheme, request, now_ms);
+                return self.fetch_token(api_i, &scheme, request);
             }
         }
         let timeout = step
@@ -308,7 +308,6 @@ impl Run {
         api_i: ApiIndex,
         scheme: &str,
         request: HttpRequest,
-        _now_ms: u64,
     ) -> Option<Command> {
         match self.token_request(api_i, scheme) {
             Ok(req) => {
