@@ -498,6 +498,25 @@ async fn usage_errors_exit_2() {
     assert!(text(&unknown.stderr).contains("did you mean `connect-account-onboarding`?"));
     let bad_flag = run(&["run", &flagship(), "--input", "novalue"], &[]).await;
     assert_eq!(bad_flag.status.code(), Some(2));
+    // Limits that are not a finite number of seconds up to a year are usage
+    // errors, not a panic (exit 101) or a silent 1 ms.
+    for (flag, value) in [
+        ("--timeout", "nan"),
+        ("--timeout", "inf"),
+        ("--timeout", "1e300"),
+        ("--timeout", "18446744073709551616"),
+        ("--run-timeout", "-1"),
+        ("--max-retry-delay", "NaN"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = run(&["run", &flagship(), &arg], &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{arg}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(value),
+            "{arg}: {}",
+            text(&out.stderr)
+        );
+    }
     let no_file = run(&["run", "/nonexistent/x.arazzo.yaml"], &[]).await;
     assert_eq!(no_file.status.code(), Some(2));
     assert!(

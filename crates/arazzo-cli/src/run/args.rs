@@ -97,11 +97,11 @@ pub struct RunArgs {
     pub mock_strict: bool,
 
     /// Per-request timeout in seconds (a step's own `timeout` wins).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = seconds_arg)]
     pub timeout: f64,
 
     /// Time limit for the whole run, in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_arg)]
     pub run_timeout: Option<f64>,
 
     /// Most steps one run may execute (guards against goto loops).
@@ -109,7 +109,7 @@ pub struct RunArgs {
     pub max_steps: u64,
 
     /// Longest wait before a retry, in seconds (a longer Retry-After is cut).
-    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = seconds_arg)]
     pub max_retry_delay: f64,
 
     /// Accept invalid TLS certificates (only for test servers).
@@ -162,6 +162,30 @@ fn parse_pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, S
         .collect()
 }
 
+/// The longest duration a flag takes: one year, in seconds.
+const MAX_SECONDS: f64 = 365.0 * 24.0 * 60.0 * 60.0;
+
+/// Parses a number of seconds: finite, not negative, at most a year. `nan`,
+/// `inf` and numbers too large for a duration are usage errors (exit 2),
+/// not a panic or a silently different limit.
+fn seconds_arg(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!(
+            "`{text}` is not a number of seconds (a finite number from 0 to {MAX_SECONDS})"
+        ));
+    }
+    if secs > MAX_SECONDS {
+        return Err(format!(
+            "`{text}` seconds is longer than a year ({MAX_SECONDS} s), the longest limit"
+        ));
+    }
+    Ok(secs)
+}
+
 /// Parses `--server SOURCE=URL` values; the URL must be http(s).
 fn parse_servers(values: &[String]) -> Result<Vec<(String, Url)>, Stop> {
     values
@@ -209,6 +233,26 @@ fn read_inputs_file(path: Option<&str>) -> Result<Map<String, Value>, Stop> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_finite_non_negative_and_at_most_a_year() {
+        assert_eq!(seconds_arg("2.5"), Ok(2.5));
+        assert_eq!(seconds_arg("0"), Ok(0.0));
+        assert_eq!(seconds_arg("31536000"), Ok(MAX_SECONDS));
+        for bad in [
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "-1",
+            "1e300",
+            "18446744073709551616",
+            "x",
+            "",
+        ] {
+            assert!(seconds_arg(bad).is_err(), "{bad} was accepted");
+        }
+    }
 
     fn usage(r: Result<impl Sized, Stop>) -> String {
         match r {
