@@ -35,7 +35,7 @@ use crate::plan::{Plan, WorkflowIndex};
 use crate::report::{Event, FailureKind, RunReport, Status};
 use crate::secrets::Secrets;
 
-pub(crate) use state::{CallKind, Callee, Cont, Done, Frame, Phase, ViaStep, Waiting};
+pub(crate) use state::{Callee, Cont, Done, Frame, Phase, ViaStep, Waiting};
 pub use state::{ResumeError, RunState, STATE_VERSION};
 
 /// Bounds and policies of a run.
@@ -342,7 +342,7 @@ impl Run {
                 Phase::AwaitResponse
                 | Phase::AwaitToken { .. }
                 | Phase::AwaitRetry
-                | Phase::AwaitCallee(_) => {
+                | Phase::AwaitCallee => {
                     // A frame waits but the run does not: its callee finished
                     // without resuming it, which would be a bug; fail rather than hang.
                     self.fail(

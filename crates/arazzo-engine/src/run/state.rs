@@ -75,23 +75,13 @@ pub(crate) enum Phase {
     },
     /// Waiting for the step's response.
     AwaitResponse,
-    /// Waiting for a called workflow.
-    AwaitCallee(CallKind),
+    /// Waiting for a called workflow (how it was called is the callee
+    /// frame's `cont`).
+    AwaitCallee,
     /// The step's exchange or call is complete: judge it.
     Judge,
     /// Waiting out a retry delay.
     AwaitRetry,
-}
-
-/// What a frame waits on a callee for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum CallKind {
-    /// A workflow step.
-    Step,
-    /// A retry action that runs a workflow first.
-    RetryVia,
-    /// A goto action to a workflow.
-    Goto,
 }
 
 /// The result of a called workflow, as seen by its caller.

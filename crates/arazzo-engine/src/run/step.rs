@@ -247,13 +247,8 @@ impl Run {
         cont: Cont,
         now_ms: u64,
     ) {
-        let kind = match cont {
-            Cont::Goto => super::CallKind::Goto,
-            Cont::RetryVia { .. } => super::CallKind::RetryVia,
-            Cont::Call | Cont::Root | Cont::Dependency => super::CallKind::Step,
-        };
         if let Some(f) = self.frame() {
-            f.phase = Phase::AwaitCallee(kind);
+            f.phase = Phase::AwaitCallee;
         }
         self.push_frame(callee, inputs, cont, now_ms);
     }
