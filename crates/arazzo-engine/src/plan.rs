@@ -128,13 +128,7 @@ impl Plan {
                 Err(e) => add(e),
             }
         }
-        h.finalize()
-            .iter()
-            .fold(String::with_capacity(64), |mut s, b| {
-                use std::fmt::Write;
-                let _ = write!(s, "{b:02x}");
-                s
-            })
+        format!("{:x}", h.finalize())
     }
 
     /// Where a workflow (`step` `None`) or one of its steps is written —

@@ -87,13 +87,15 @@ impl Sources {
                 h.update((text.len() as u64).to_le_bytes());
                 h.update(text.as_bytes());
             };
-            for a in &self.arazzo {
-                add(a.doc.source.file.text());
+            // The root document, then every document loaded for it (nested
+            // Arazzo documents are among them).
+            if let Some(root) = self.arazzo.first() {
+                add(root.doc.source.file.text());
             }
             for (_, doc) in self.store.documents() {
                 add(doc.file.text());
             }
-            hex(&h.finalize())
+            format!("{:x}", h.finalize())
         })
     }
 
@@ -429,15 +431,4 @@ pub fn load_description(
     let key = crate::store::strip_fragment(url);
     let api = Arc::new(OpenApi::new(key, doc, version, &store));
     Ok((api, store, diags))
-}
-
-/// Lower-case hexadecimal of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
