@@ -91,32 +91,32 @@ named! {
     }
 }
 
-/// What kind of failure a step or workflow had; the message says the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum FailureKind {
-    /// The workflow's inputs do not match its inputs schema.
-    Inputs,
-    /// A workflow it depends on failed, or a step it depends on has not completed.
-    Dependency,
-    /// A value of the request could not be evaluated, or the request built.
-    Request,
-    /// Credentials or an OAuth2 token could not be obtained.
-    Credentials,
-    /// No response: connection failure, timeout, a body over the limit.
-    Transport,
-    /// A success criterion did not hold.
-    Criteria,
-    /// A workflow it called (or went to, or ran before a retry) failed.
-    Workflow,
-    /// An `end` action ended the workflow after a failure.
-    Action,
-    /// A limit of the run was reached (steps, retries, nesting, time).
-    Limit,
-    /// The step's target cannot be executed.
-    Unsupported,
-    /// The engine lost track of its own state (a bug).
-    Internal,
+named! {
+    /// What kind of failure a step or workflow had; the message says the rest.
+    pub enum FailureKind {
+        /// The workflow's inputs do not match its inputs schema.
+        Inputs = "inputs",
+        /// A workflow it depends on failed, or a step it depends on has not completed.
+        Dependency = "dependency",
+        /// A value of the request could not be evaluated, or the request built.
+        Request = "request",
+        /// Credentials or an OAuth2 token could not be obtained.
+        Credentials = "credentials",
+        /// No response: connection failure, timeout, a body over the limit.
+        Transport = "transport",
+        /// A success criterion did not hold.
+        Criteria = "criteria",
+        /// A workflow it called (or went to, or ran before a retry) failed.
+        Workflow = "workflow",
+        /// An `end` action ended the workflow after a failure.
+        Action = "action",
+        /// A limit of the run was reached (steps, retries, nesting, time).
+        Limit = "limit",
+        /// The step's target cannot be executed.
+        Unsupported = "unsupported",
+        /// The engine lost track of its own state (a bug).
+        Internal = "internal",
+    }
 }
 
 /// A place in a document: where the failing step is written.
