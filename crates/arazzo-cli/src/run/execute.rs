@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arazzo_engine::offline::Offline;
+use arazzo_engine::plan::Plan;
 use arazzo_engine::report::{Event, Reason, RunReport};
-use arazzo_engine::{CompileOptions, Compiled, Engine, ReqwestTransport};
+use arazzo_engine::{CompileOptions, Compiled, Engine, ReqwestTransport, TokioClock};
 use arazzo_mock::Exchange;
 
 use super::Stop;
@@ -39,11 +40,12 @@ pub fn compile(file: &str, options: &CompileOptions) -> Result<Compiled, Stop> {
 }
 
 /// Runs the request, calling `progress` as things happen, and returns the
-/// report with the synthesized inputs and the mock's warnings filled in.
+/// report with the synthesized inputs and the mock's warnings filled in, and
+/// the plan it ran.
 pub async fn execute(
     request: RunRequest,
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
-) -> Result<RunReport, Stop> {
+) -> Result<(RunReport, Arc<Plan>), Stop> {
     let RunRequest {
         mut plan,
         workflows,
@@ -60,11 +62,10 @@ pub async fn execute(
     };
     let transport = ReqwestTransport::new(&http)
         .map_err(|e| Stop::Usage(format!("cannot create the HTTP client: {e}")))?;
-    let engine = Engine::new(plan)
-        .map_err(|e| Stop::Usage(e.to_string()))?
+    // One HTTP client: the engine sends through this transport only.
+    let engine = Engine::with_parts(plan, Arc::new(transport), Arc::new(TokioClock::default()))
         .with_credentials(credentials)
-        .with_options(options)
-        .with_transport(Arc::new(transport));
+        .with_options(options);
     let mut mock_warnings = Vec::new();
     let result = {
         let mut on_event = |e: Event| {
@@ -81,7 +82,7 @@ pub async fn execute(
     let mut report = result.map_err(|e| Stop::Usage(e.to_string()))?;
     record_synthesized(&mut report, &synthesized);
     record_mock_warnings(&mut report, &mock_warnings);
-    Ok(report)
+    Ok((report, engine.plan().clone()))
 }
 
 /// Starts a mock server for every OpenAPI description and points the plan

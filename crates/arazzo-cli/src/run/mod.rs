@@ -68,6 +68,6 @@ async fn run_stages(args: &RunArgs) -> Result<ExitCode, Stop> {
     present::notices(args, &scoped);
     let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
     let mut presenter = present::Presenter::new(args, &request.plan);
-    let report = execute::execute(request, &mut |p| presenter.progress(p)).await?;
-    Ok(presenter.finish(report, args))
+    let (report, plan) = execute::execute(request, &mut |p| presenter.progress(p)).await?;
+    Ok(presenter.finish(report, &plan, args))
 }

@@ -8,11 +8,9 @@ use std::process::ExitCode;
 
 use arazzo_engine::inputs::InputInfo;
 use arazzo_engine::plan::Plan;
-use arazzo_engine::report::{
-    Event, FailureKind, Reason, RunReport, Status, StepRecord, WorkflowRecord,
-};
+use arazzo_engine::report::{Event, Reason, RunReport, Status, StepRecord, WorkflowRecord};
 use arazzo_model::diag::render_failure;
-use arazzo_model::{Code, Diagnostic, Location};
+use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::security::{SchemeKind, SecurityScheme};
 
 use super::Stop;
@@ -171,59 +169,25 @@ pub struct Presenter {
     verbose: u8,
     /// Adds the flags that fix what the library reports.
     hints: FlagHints,
-    /// Where each workflow and step is written, to show a failure's place.
-    places: Places,
 }
 
-/// Where the plan's workflows and steps are written, by their ids.
-struct Places(Vec<(String, Option<String>, Location)>);
-
-impl Places {
-    fn of(plan: &Plan) -> Places {
-        let mut out = Vec::new();
-        for w in &plan.workflows {
-            let steps = w.steps.iter().map(|s| Some(s.id.as_str()));
-            for step in std::iter::once(None).chain(steps) {
-                if let Some(l) = plan.step_location(&w.id, step) {
-                    out.push((w.id.clone(), step.map(str::to_string), l));
-                }
-            }
-        }
-        Places(out)
-    }
-
-    fn get(&self, workflow: &str, step: Option<&str>) -> Option<&Location> {
-        self.0
-            .iter()
-            .find(|(w, s, _)| w == workflow && s.as_deref() == step)
-            .map(|(_, _, l)| l)
-    }
-
-    /// A failed workflow's failure with its place, rendered like a
-    /// diagnostic (`error[step-failed]: …` and the step's source line).
-    fn render(&self, w: &WorkflowRecord, color: bool) -> Option<String> {
-        let failure = w.failure.as_ref()?;
-        let location = self.get(&w.workflow_id, failure.step_id.as_deref())?;
-        let (id, label) = match &failure.step_id {
-            Some(step) => ("step-failed", format!("step `{step}` failed here")),
-            None => ("workflow-failed", format!("workflow `{}`", w.workflow_id)),
-        };
-        let message = format!(
-            "{} failed ({}): {}",
-            w.workflow_id,
-            failure_kind_name(failure.kind),
-            w.error.as_deref().unwrap_or("no reason")
-        );
-        Some(render_failure(id, &message, location, Some(&label), color))
-    }
-}
-
-/// How the report names a failure kind.
-fn failure_kind_name(kind: FailureKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+/// A failed workflow's failure with the place of its step (or of the
+/// workflow) in `plan`, rendered like a diagnostic (`error[step-failed]: …`
+/// and the source line).
+fn render_failure_place(plan: &Plan, w: &WorkflowRecord, color: bool) -> Option<String> {
+    let failure = w.failure.as_ref()?;
+    let location = plan.step_location(&w.workflow_id, failure.step_id.as_deref())?;
+    let (id, label) = match &failure.step_id {
+        Some(step) => ("step-failed", format!("step `{step}` failed here")),
+        None => ("workflow-failed", format!("workflow `{}`", w.workflow_id)),
+    };
+    let message = format!(
+        "{} failed ({}): {}",
+        w.workflow_id,
+        failure.kind,
+        w.error.as_deref().unwrap_or("no reason")
+    );
+    Some(render_failure(id, &message, &location, Some(&label), color))
 }
 
 impl Presenter {
@@ -241,7 +205,6 @@ impl Presenter {
             pretty,
             verbose: args.verbose,
             hints: FlagHints::for_plan(plan),
-            places: Places::of(plan),
         }
     }
 
@@ -262,9 +225,9 @@ impl Presenter {
         }
     }
 
-    /// Prints the summary (pretty) or the JSON report, writes the report
-    /// files, and returns the exit code.
-    pub fn finish(mut self, mut report: RunReport, args: &RunArgs) -> ExitCode {
+    /// Prints the summary (pretty; failures shown where `plan` writes them)
+    /// or the JSON report, writes the report files, and returns the exit code.
+    pub fn finish(mut self, mut report: RunReport, plan: &Plan, args: &RunArgs) -> ExitCode {
         self.hints.report(&mut report);
         let json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
         if self.pretty {
@@ -273,7 +236,7 @@ impl Presenter {
                 .workflows
                 .iter()
                 .filter(|w| w.reason == Reason::Requested && w.status == Status::Failed)
-                .filter_map(|w| self.places.render(w, color))
+                .filter_map(|w| render_failure_place(plan, w, color))
                 .collect();
             self.view.summary(&report, &failures);
         } else {
