@@ -1,0 +1,6 @@
+//! Fuzz target `document`: see `arazzo_fuzz_targets::document` for what it drives and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    arazzo_fuzz_targets::document(data);
+});
