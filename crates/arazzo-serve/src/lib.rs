@@ -5,6 +5,13 @@
 //! closes the open connections and waits until nothing of the server is left
 //! running. Dropping a [`Server`] stops it too, without waiting.
 //!
+//! A server never hangs on a client and never dies of one: every connection
+//! works within [`Limits`] (how long a request head may take to arrive, which
+//! also bounds an idle keep-alive connection; how long a response may wait for
+//! a client that stopped reading; how many connections are served at once),
+//! and a handler that panics answers `500` on its own connection while the
+//! others go on.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
@@ -24,22 +31,58 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http_body_util::{Either, Empty};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
+
+mod io;
 
 /// How long the loop waits after a failed `accept` (out of file descriptors,
 /// a connection reset before it was taken) before it tries again, instead of
 /// spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// What a server allows each client, so that no client can hang it or use it
+/// up. The defaults suit a loopback test server; every field can be changed
+/// for a server started with [`Server::start_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client may take to send a request's line and headers, from
+    /// the moment the server starts waiting for them. The server also starts
+    /// waiting when a keep-alive connection has answered its last request, so
+    /// this is as well how long an idle connection is kept open. A connection
+    /// that opens and sends nothing is closed after this long. Default: 10 s.
+    pub header_read_timeout: Duration,
+    /// How long writing a response may make no progress (the client does not
+    /// read it) before the connection is closed. Default: 30 s.
+    pub write_timeout: Duration,
+    /// How many connections are served at once. Further clients wait in the
+    /// listen queue until one closes (which the two timeouts guarantee).
+    /// Default: 256.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            max_connections: 256,
+        }
+    }
+}
 
 /// An async request handler: any `Fn(Request<Incoming>) -> impl Future<Output = Response<B>>`
 /// that can be shared between connections and tasks, where `B` is a response body hyper can
@@ -95,16 +138,31 @@ impl Server {
     /// The handler gets the request with its body unread and returns the
     /// response; it is shared by every connection, so state it needs goes in
     /// an `Arc` it captures. A client that goes away mid-exchange ends only
-    /// its own connection.
+    /// its own connection; a handler that panics answers that request with an
+    /// empty `500` and the server goes on. Connections live within the
+    /// default [`Limits`].
     ///
     /// # Errors
     ///
     /// When the port cannot be bound (already in use, not permitted).
     pub async fn start<H: Handler>(port: u16, handler: H) -> std::io::Result<Server> {
+        Server::start_with(port, Limits::default(), handler).await
+    }
+
+    /// Like [`Server::start`], with other [`Limits`].
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound (already in use, not permitted).
+    pub async fn start_with<H: Handler>(
+        port: u16,
+        limits: Limits,
+        handler: H,
+    ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(accept_loop(listener, Arc::new(handler), stopped));
+        let task = tokio::spawn(accept_loop(listener, Arc::new(handler), limits, stopped));
         Ok(Server {
             addr,
             stop: Some(stop),
@@ -146,42 +204,114 @@ impl Drop for Server {
     }
 }
 
-/// Accepts connections until told to stop, then closes the open ones.
+/// Accepts connections until told to stop, then closes the open ones. At most
+/// `limits.max_connections` are served at once: past that the loop stops
+/// accepting until one ends.
 async fn accept_loop<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
+    limits: Limits,
     mut stopped: oneshot::Receiver<()>,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let limits = Arc::new(limits);
     let mut connections = JoinSet::new();
     loop {
-        tokio::select! {
+        // Forget the connections that have ended, so the set does not grow.
+        while connections.try_join_next().is_some() {}
+        let slot = tokio::select! {
             // Fires on an explicit stop, and when the sender is dropped.
+            _ = &mut stopped => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                // The semaphore is never closed; if it were, nothing could be served.
+                Err(_) => break,
+            },
+        };
+        tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, Arc::clone(&handler)));
+                    connections.spawn(serve_connection(
+                        stream,
+                        Arc::clone(&handler),
+                        Arc::clone(&limits),
+                        slot,
+                    ));
                 }
                 Err(_) => tokio::time::sleep(ACCEPT_BACKOFF).await,
             },
         }
-        // Forget the connections that have ended, so the set does not grow.
-        while connections.try_join_next().is_some() {}
     }
     connections.shutdown().await;
 }
 
-/// Serves the requests of one connection.
-async fn serve_connection<H: Handler>(stream: TcpStream, handler: Arc<H>) {
+/// Serves the requests of one connection; `_slot` is given back when it ends.
+async fn serve_connection<H: Handler>(
+    stream: TcpStream,
+    handler: Arc<H>,
+    limits: Arc<Limits>,
+    _slot: OwnedSemaphorePermit,
+) {
     // Small responses go out at once instead of waiting for Nagle's algorithm.
     let _ = stream.set_nodelay(true);
+    let stream = io::Stalling::new(stream, limits.write_timeout);
     let service = service_fn(move |req| {
-        let response = handler.call(req);
-        async move { Ok::<_, Infallible>(response.await) }
+        let handler = Arc::clone(&handler);
+        async move { Ok::<_, Infallible>(answer(handler.as_ref(), req).await) }
     });
-    // A client that goes away mid-exchange is not the server's problem.
+    // A client that goes away mid-exchange, or that times out, is not the
+    // server's problem.
     let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .await;
+}
+
+/// The body of a response: the handler's, or the empty one of a `500` sent in
+/// its place when it panicked.
+type Answer<B> = Either<B, Empty<<B as Body>::Data>>;
+
+/// Calls the handler, turning a panic (while it is called or while its future
+/// runs) into an empty `500`.
+async fn answer<H: Handler>(handler: &H, req: Request<Incoming>) -> Response<Answer<H::Body>> {
+    let called = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(req)));
+    let finished = match called {
+        Ok(future) => {
+            CatchUnwind {
+                future: Box::pin(future),
+            }
+            .await
+        }
+        Err(_) => None,
+    };
+    match finished {
+        Some(response) => response.map(Either::Left),
+        None => {
+            let mut r = Response::new(Either::Right(Empty::new()));
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        }
+    }
+}
+
+/// A future's output, or `None` if polling it panicked.
+struct CatchUnwind<F> {
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.future.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Some(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    }
 }
 
 #[cfg(test)]

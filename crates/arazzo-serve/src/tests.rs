@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::Server;
+use super::{Limits, Server};
 
 const LONG: Duration = Duration::from_secs(5);
 
@@ -185,4 +185,143 @@ async fn a_port_in_use_is_an_error() {
     assert_ne!(other.local_addr().port(), taken);
     server.shutdown().await;
     other.shutdown().await;
+}
+
+/// Limits short enough for a test to watch them act.
+fn short() -> Limits {
+    Limits {
+        header_read_timeout: Duration::from_millis(300),
+        write_timeout: Duration::from_millis(300),
+        max_connections: 256,
+    }
+}
+
+#[test]
+fn the_default_limits_are_documented_ones() {
+    let d = Limits::default();
+    assert_eq!(d.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(d.write_timeout, Duration::from_secs(30));
+    assert_eq!(d.max_connections, 256);
+}
+
+#[tokio::test]
+async fn a_connection_that_never_sends_a_request_is_closed() {
+    let server = Server::start_with(0, short(), echo).await.unwrap();
+    let mut silent = TcpStream::connect(server.local_addr()).await.unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed(&mut silent).await, "a silent connection stays open");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(250),
+        "closed too early: {took:?}"
+    );
+    // Half a request head is no better than none.
+    let mut slow = TcpStream::connect(server.local_addr()).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed(&mut slow).await,
+        "a trickled request head is waited for"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    let server = Server::start_with(0, short(), echo).await.unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    let (status, _) = exchange(&mut stream, "GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(closed(&mut stream).await, "an idle connection stays open");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_wait_for_a_free_slot() {
+    let limits = Limits {
+        max_connections: 1,
+        ..short()
+    };
+    let server = Server::start_with(0, limits, echo).await.unwrap();
+    let addr = server.local_addr();
+    // The first connection takes the only slot and keeps it while it is served.
+    let mut first = TcpStream::connect(addr).await.unwrap();
+    first
+        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // The second is queued by the kernel, not served, until the first ends.
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    second
+        .write_all(b"GET /second HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        timeout(Duration::from_millis(150), second.read(&mut byte))
+            .await
+            .is_err(),
+        "a connection past the limit was served at once"
+    );
+    // The first one times out (it never finishes its head); then the second is served.
+    let mut buf = Vec::new();
+    read_more(&mut second, &mut buf).await;
+    assert!(buf.starts_with(b"HTTP/1.1 200 OK"), "{buf:?}");
+    assert!(closed(&mut first).await);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_response_is_dropped() {
+    let limits = Limits {
+        max_connections: 1,
+        header_read_timeout: Duration::from_secs(30),
+        ..short()
+    };
+    // Far more than the socket buffers of both ends hold.
+    let big = Bytes::from(vec![b'x'; 64 * 1024 * 1024]);
+    let server = Server::start_with(0, limits, move |_req| {
+        let body = big.clone();
+        async move { Response::new(Full::new(body)) }
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let mut stuck = TcpStream::connect(addr).await.unwrap();
+    stuck
+        .write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Never read: the server's write stalls, times out, and frees the only slot.
+    let mut next = TcpStream::connect(addr).await.unwrap();
+    next.write_all(b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    read_more(&mut next, &mut buf).await;
+    assert!(buf.starts_with(b"HTTP/1.1 200 OK"), "{buf:?}");
+    drop(stuck);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_the_server_goes_on() {
+    let server = Server::start(0, |req: Request<Incoming>| async move {
+        if req.uri().path() == "/panic" {
+            panic!("a handler bug");
+        }
+        Response::new(Full::new(Bytes::from("fine")))
+    })
+    .await
+    .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    let (status, body) = exchange(&mut stream, "GET /panic HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(status, "HTTP/1.1 500 Internal Server Error");
+    assert_eq!(body, "");
+    // The same connection, and the server, go on.
+    let (status, body) = exchange(&mut stream, "GET /ok HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, "fine");
+    server.shutdown().await;
 }
