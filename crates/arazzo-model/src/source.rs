@@ -76,7 +76,11 @@ impl SourceFile {
     /// Wraps `text` read from `name` (a path or URL, used only for display).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
         let text = text.into();
-        let mut line_starts = vec![0u32];
+        // Sized first: a vector grown by doubling holds up to twice the
+        // lines of a document of short lines.
+        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
+        line_starts.push(0u32);
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
                 line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));

@@ -15,6 +15,19 @@
 //! - `<<` merge keys (a YAML 1.1 feature many OpenAPI files use) are applied.
 //! - Nesting is limited to [`Limits::max_depth`] levels, input size to [`Limits::max_bytes`].
 //! - Tags other than the JSON-schema ones (`!!str`, `!!int`, ...) are errors.
+//!
+//! Memory is proportional to the document. Two readers produce the same
+//! events: a document whose top level is `[` or `{` (every JSON document) is
+//! read by this crate's own streaming reader (`flow.rs`), anything else by
+//! saphyr (`yaml.rs`), which would buffer a whole flow collection's tokens
+//! before its first event. Each document is read twice: the first pass
+//! counts the children of every collection, so the second allocates every
+//! array, object and span block at its final size. Spans live in one flat
+//! arena ([`SpanTree`]), 24 bytes a node. A flow-style document that uses
+//! YAML the streaming reader does not handle (anchors, tags, scalars over
+//! several lines, ...) is read by saphyr when it is at most
+//! [`FLOW_FALLBACK_BYTES`], and refused (`too-large`, at the construct)
+//! when it is larger.
 
 use std::sync::Arc;
 
@@ -24,75 +37,52 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{Location, SourceFile, Span};
 
 mod builder;
+mod flow;
 mod pointer;
 mod scalar;
+mod spans;
 #[cfg(test)]
 mod tests;
+mod yaml;
 
-use builder::Builder;
+use builder::{Builder, Counter};
 pub use pointer::{escape_token, locate, unescape_token};
+pub use spans::{SpanNode, SpanTree};
+
+/// The largest document arazzo-run reads, from any source (a file, standard
+/// input, an `--inputs` file, a fetched description): 64 MiB. Larger
+/// documents are refused with `too-large`, before they are parsed.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The deepest nesting of mappings and sequences: 255 levels, in block
+/// YAML, flow YAML and JSON alike. saphyr, the YAML parser, cannot nest flow
+/// collections deeper, so a larger [`Limits::max_depth`] applies to block
+/// nesting only.
+pub const MAX_DEPTH: usize = 255;
+
+/// The largest flow-style document (top level `[` or `{`) that may use YAML
+/// beyond what the streaming reader handles: 1 MiB. Such documents are read
+/// by saphyr, whose memory is about a hundred times the size of a flow
+/// collection, so larger ones are refused rather than read.
+pub const FLOW_FALLBACK_BYTES: usize = 1024 * 1024;
 
 /// Bounds that keep hostile documents from exhausting memory or stack.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Maximum nesting depth of mappings and sequences.
+    /// Maximum nesting depth of mappings and sequences (default [`MAX_DEPTH`]).
     pub max_depth: usize,
-    /// Maximum number of nodes that alias expansion may add.
+    /// Maximum number of nodes that alias expansion may add (default 1,000,000).
     pub max_alias_nodes: usize,
-    /// Maximum input size in bytes.
+    /// Maximum input size in bytes (default [`MAX_DOCUMENT_BYTES`]).
     pub max_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 512,
+            max_depth: MAX_DEPTH,
             max_alias_nodes: 1_000_000,
-            max_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
-
-/// The shape of a value's source positions, parallel to the value itself.
-///
-/// A mapping's children are in the same order as the keys of the
-/// corresponding `serde_json::Map` (the workspace enables `preserve_order`).
-#[derive(Debug, Clone, Default)]
-pub struct SpanTree {
-    /// The span of the whole node.
-    pub span: Span,
-    kids: Kids,
-}
-
-#[derive(Debug, Clone, Default)]
-enum Kids {
-    #[default]
-    Leaf,
-    Seq(Vec<SpanTree>),
-    Map(Vec<(Span, SpanTree)>),
-}
-
-impl SpanTree {
-    fn leaf(span: Span) -> SpanTree {
-        SpanTree {
-            span,
-            kids: Kids::Leaf,
-        }
-    }
-
-    /// The tree of the `i`-th item of a sequence.
-    pub fn item(&self, i: usize) -> Option<&SpanTree> {
-        match &self.kids {
-            Kids::Seq(items) => items.get(i),
-            _ => None,
-        }
-    }
-
-    /// The key span and value tree of the `i`-th entry of a mapping.
-    pub fn entry(&self, i: usize) -> Option<(Span, &SpanTree)> {
-        match &self.kids {
-            Kids::Map(entries) => entries.get(i).map(|(k, v)| (*k, v)),
-            _ => None,
+            max_bytes: MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -136,14 +126,46 @@ pub fn load(name: &str, bytes: &[u8]) -> Result<Loaded, Diagnostic> {
 /// Loads `bytes` read from `name` with explicit limits.
 pub fn load_with(name: &str, bytes: &[u8], limits: Limits) -> Result<Loaded, Diagnostic> {
     let file = decode(name, bytes, limits)?;
-    let (value, spans) = Builder::new(&file, limits).run()?;
-    Ok(Loaded { file, value, spans })
+    load_file(file, limits)
 }
 
 /// Loads an already-decoded source file.
 pub fn load_file(file: Arc<SourceFile>, limits: Limits) -> Result<Loaded, Diagnostic> {
-    let (value, spans) = Builder::new(&file, limits).run()?;
+    let (value, spans) = build(&file, limits)?;
     Ok(Loaded { file, value, spans })
+}
+
+/// Reads `file` into a value and its spans: with the streaming flow reader
+/// when the top level is a flow collection, else (or when that reader meets
+/// YAML it does not handle, in a small document) with saphyr.
+fn build(file: &Arc<SourceFile>, limits: Limits) -> Result<(Value, SpanTree), Diagnostic> {
+    let text = file.text();
+    if flow::starts_flow(text) {
+        let mut counter = Counter::new(limits);
+        let first = flow::read(text, &mut counter);
+        let second = match first {
+            // A sink error (too deep) is reported by the second pass, with its place.
+            Ok(()) | Err(flow::Stop::Sink(_)) => {
+                let mut builder = Builder::new(file, limits, counter);
+                flow::read(text, &mut builder).map(|()| builder)
+            }
+            Err(stop) => Err(stop),
+        };
+        match second {
+            Ok(builder) => return builder.finish(),
+            Err(flow::Stop::Sink(d)) => return Err(d),
+            Err(stop) if text.len() > FLOW_FALLBACK_BYTES => {
+                return Err(stop.diagnostic(file, FLOW_FALLBACK_BYTES));
+            }
+            Err(_) => {}
+        }
+    }
+    let mut counter = Counter::new(limits);
+    // Errors are reported by the second pass, with their place.
+    let _ = yaml::read(file, limits, &mut counter);
+    let mut builder = Builder::new(file, limits, counter);
+    yaml::read(file, limits, &mut builder)?;
+    builder.finish()
 }
 
 /// Turns bytes into a [`SourceFile`]: checks the size, strips a UTF-8 byte

@@ -11,10 +11,10 @@ use crate::source::Span;
 /// missing field points at the object that lacks it.
 pub fn locate(value: &Value, spans: &SpanTree, pointer: &str, part: Part) -> Span {
     let mut v = value;
-    let mut t = spans;
+    let mut t = spans.root();
     let mut key_span = None;
     if pointer.is_empty() {
-        return t.span;
+        return t.span();
     }
     for raw in pointer.split('/').skip(1) {
         let token = unescape_token(raw);
@@ -39,12 +39,12 @@ pub fn locate(value: &Value, spans: &SpanTree, pointer: &str, part: Part) -> Spa
                 v = cv;
                 t = child;
             }
-            None => return t.span,
+            None => return t.span(),
         }
     }
     match (part, key_span) {
         (Part::Key, Some(k)) => k,
-        _ => t.span,
+        _ => t.span(),
     }
 }
 

@@ -28,7 +28,7 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn scalar(
+    pub(super) fn scalar_value(
         &self,
         text: &str,
         style: ScalarStyle,

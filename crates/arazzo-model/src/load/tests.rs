@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::source::SourceFile;
 use serde_json::json;
 
 fn ok(text: &str) -> Loaded {
@@ -143,4 +144,185 @@ fn non_ascii_positions_are_bytes() {
 fn byte_order_mark_is_ignored() {
     let l = load("t", b"\xEF\xBB\xBFa: 1").unwrap();
     assert_eq!(l.value, json!({"a":1}));
+}
+
+/// Reads `text` with saphyr only, as the loader did before the flow reader.
+fn with_saphyr(text: &str) -> Result<(Value, SpanTree), Diagnostic> {
+    let file = SourceFile::new("t.yaml", text);
+    let limits = Limits::default();
+    let mut counter = Counter::new(limits);
+    let _ = yaml::read(&file, limits, &mut counter);
+    let mut b = Builder::new(&file, limits, counter);
+    yaml::read(&file, limits, &mut b)?;
+    b.finish()
+}
+
+/// Every JSON pointer of `v`.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                pointers(c, format!("{at}/{}", escape_token(k)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, c) in items.iter().enumerate() {
+                pointers(c, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_flow_reader_reads_as_saphyr_does() {
+    let docs = [
+        r#"{"a": [1, -2.5e3, true, null, "x"], "b": {"c": "d\"\n\t\u00e9\\"}, "e": []}"#,
+        "{a: 1, b: [x y, 'it''s', \"q\"], c: {d: ~, e: 0x1F, f: 017}, g: yes}",
+        "# comment\n[\n  1, # one\n  two,\n  {k: v},\n]\n",
+        "{\"é\": \"ü\", \"z\": [ \"ß\" ,  3 ]}",
+        "[a:b, -1, :x, ?y, a#b, 'x # y']",
+        "{\"url\": \"http://x/y?a=b#c\", \"k\":\"v\"}",
+        "\t[\t1 ,\t2\t]\t",
+        "[\"\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\0\\a\\b\\v\\f\\e\\ \\/\"]",
+    ];
+    for text in docs {
+        let (v1, t1) = match with_saphyr(text) {
+            Ok(x) => x,
+            Err(d) => panic!("saphyr: {text}: {}", d.render(false)),
+        };
+        let l = ok(text);
+        assert_eq!(l.value, v1, "{text}");
+        let mut ps = Vec::new();
+        pointers(&v1, String::new(), &mut ps);
+        for p in ps {
+            for part in [Part::Key, Part::Value] {
+                let a = locate(&l.value, &l.spans, &p, part);
+                let b = locate(&v1, &t1, &p, part);
+                assert_eq!(a.start, b.start, "{text}: {p} {part:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn flow_documents_with_more_yaml_fall_back_to_saphyr() {
+    let l = ok("{base: &b {x: 1}, use: *b, t: !!str 12, long: a\n  b}");
+    assert_eq!(
+        l.value,
+        json!({"base": {"x": 1}, "use": {"x": 1}, "t": "12", "long": "a b"})
+    );
+    assert_eq!(l.locate("/use/x", Part::Value).start().line, 1);
+}
+
+#[test]
+fn large_flow_documents_must_be_json_like() {
+    let mut doc = String::from("[&a 1");
+    while doc.len() <= FLOW_FALLBACK_BYTES {
+        doc.push_str(", 12345678");
+    }
+    doc.push(']');
+    let d = err(&doc);
+    assert_eq!(d.code, Code::TooLarge);
+    assert_eq!(d.position().unwrap().column, 2);
+    // The same without the anchor is read.
+    let l = ok(&doc.replacen("&a ", "", 1));
+    assert!(l.value.as_array().unwrap().len() > 100_000);
+}
+
+#[test]
+fn json_surrogate_pairs_are_one_character() {
+    let l = ok(r#"{"e": "\ud83d\ude00"}"#);
+    assert_eq!(l.value["e"], "😀");
+    assert_eq!(err(r#"{"e": "\ud83d"}"#).code, Code::Syntax);
+}
+
+#[test]
+fn a_large_json_syntax_error_is_reported_where_it_is() {
+    let mut doc = String::from("[");
+    while doc.len() <= FLOW_FALLBACK_BYTES {
+        doc.push_str("12345678,\n");
+    }
+    doc.push_str("1}");
+    let d = err(&doc);
+    assert_eq!(d.code, Code::Syntax);
+    assert_eq!(d.position().unwrap().line, doc.lines().count() as u32);
+}
+
+/// `[` or `a:` nested `depth` times, in block YAML, flow YAML and JSON.
+fn nested(kind: &str, depth: usize) -> String {
+    match kind {
+        "block" => {
+            let mut s = String::new();
+            for i in 0..depth {
+                s.push_str(&" ".repeat(i));
+                s.push_str("a:\n");
+            }
+            s.push_str(&" ".repeat(depth));
+            s.push_str("b: 1\n");
+            s
+        }
+        "flow" => "{a: ".repeat(depth) + "x" + &"}".repeat(depth),
+        _ => "[".repeat(depth) + "1" + &"]".repeat(depth),
+    }
+}
+
+#[test]
+fn nesting_is_limited_alike_in_block_flow_and_json() {
+    for kind in ["block", "flow", "json"] {
+        // The limit counts collections; the block document's innermost
+        // `b: 1` is one more mapping.
+        let at = if kind == "block" {
+            MAX_DEPTH - 1
+        } else {
+            MAX_DEPTH
+        };
+        ok(&nested(kind, at));
+        let d = err(&nested(kind, at + 1));
+        assert_eq!(d.code, Code::TooDeep, "{kind}: {}", d.render(false));
+        assert!(d.message.contains("255 levels"), "{kind}: {}", d.message);
+        assert!(d.position().is_some());
+    }
+    // A flow document saphyr reads (it has an anchor) stops at the same depth.
+    let text = "[&a ".to_string() + &"[".repeat(MAX_DEPTH - 1) + &"]".repeat(MAX_DEPTH);
+    ok(&text);
+    let text = "[&a ".to_string() + &"[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH + 1);
+    assert_eq!(err(&text).code, Code::TooDeep);
+}
+
+#[test]
+fn loading_at_the_depth_limit_fits_a_small_stack() {
+    let docs: Vec<String> = ["block", "flow", "json"]
+        .iter()
+        .map(|k| nested(k, MAX_DEPTH - 1))
+        .collect();
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            for d in docs {
+                let l = load("t", d.as_bytes()).map_err(|d| d.message)?;
+                drop(l);
+            }
+            Ok::<(), String>(())
+        })
+        .unwrap();
+    handle.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_long_non_ascii_line_loads_in_linear_time() {
+    // saphyr positions are characters; converting each by scanning its line
+    // was quadratic on one long line.
+    let mut doc = String::from("a: [\"é\"");
+    for _ in 0..100_000 {
+        doc.push_str(", é");
+    }
+    doc.push(']');
+    let start = std::time::Instant::now();
+    let l = ok(&doc);
+    assert_eq!(l.value["a"].as_array().unwrap().len(), 100_001);
+    assert!(start.elapsed().as_secs() < 30);
+    let loc = l.locate("/a/100000", Part::Value);
+    assert_eq!(l.file.slice(loc.span), "é");
 }
