@@ -21,9 +21,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 mod conforms;
+mod depth;
 mod expect;
 mod mock;
 mod multipart;
+mod oauth;
 mod pattern;
 mod refs;
 mod request;
@@ -55,6 +57,10 @@ pub struct MockOptions {
     /// How many exchanges [`MockServer::log`] keeps (the oldest are dropped first), so that a
     /// long-running `arazzo-run mock` does not grow without bound.
     pub log_limit: usize,
+    /// The largest response body sent, in bytes; a response that would be larger (a hostile
+    /// schema, values an `Arazzo-Expect` header asks for) is answered `500` with an
+    /// `application/problem+json` body saying so. Default: 16 MiB.
+    pub max_response_bytes: usize,
     /// Called with every exchange as it completes (for live logging).
     pub on_exchange: Option<ExchangeHook>,
 }
@@ -65,6 +71,7 @@ impl Default for MockOptions {
             strict: false,
             max_body_bytes: 10 * 1024 * 1024,
             log_limit: 10_000,
+            max_response_bytes: 16 * 1024 * 1024,
             on_exchange: None,
         }
     }
@@ -76,6 +83,7 @@ impl std::fmt::Debug for MockOptions {
             .field("strict", &self.strict)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_limit", &self.log_limit)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("on_exchange", &self.on_exchange.is_some())
             .finish()
     }
@@ -217,6 +225,23 @@ impl MockServer {
             .expect("a socket address is a valid URL authority")
     }
 
+    /// Where this mock answers the OAuth 2.0 token endpoint that a `tokenUrl` (or `refreshUrl`)
+    /// of the description names: the same path (and query) on the mock's origin, whatever host
+    /// the description gives. Point a client's token requests there to run offline; the mock
+    /// issues a made-up bearer token to any client that authenticates. `None` when `token_url`
+    /// is not a URL.
+    pub fn token_url(&self, token_url: &str) -> Option<Url> {
+        let path = oauth::token_path(token_url)?;
+        let written = Url::parse("http://mock.invalid/")
+            .ok()?
+            .join(token_url.trim())
+            .ok()?;
+        let mut url = self.base_url();
+        url.set_path(&path);
+        url.set_query(written.query());
+        Some(url)
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -298,7 +323,10 @@ pub fn synthesize_input(schema: &Value, root: &Value, name: &str) -> Option<Valu
 /// Checks `value` against `schema` (an OpenAPI 2.0/3.0/3.1 schema living in the document at
 /// `base`), with the rules of `direction` for `readOnly`/`writeOnly`, exactly as JSON Schema
 /// reads it (the mock's own request checks read `oneOf` as `anyOf`; see `docs/mock.md`).
-/// Violation paths start at `$`. `Err` says why the schema itself cannot be compiled.
+/// Violation paths start at `$`. `Err` says why the schema itself cannot be compiled, or why
+/// the value was not validated: a schema whose `$ref`/`allOf`/`anyOf`/`oneOf`/`not` chains
+/// are longer than 64 levels (or loop without descending into the value), or a value nested
+/// so deeply that validating it could exhaust the stack (see `docs/mock.md#limits`).
 pub fn validate_value(
     schema: &Value,
     base: &Url,
@@ -306,6 +334,6 @@ pub fn validate_value(
     value: &Value,
     direction: Direction,
 ) -> Result<Vec<Violation>, String> {
-    let v = validate::compile(store, base, schema, direction, false)?;
-    Ok(v.violations(value, "$", 100))
+    let v = validate::compile(store, base, schema, direction, false).map_err(|e| e.to_string())?;
+    v.violations(value, "$", 100)
 }

@@ -11,6 +11,12 @@ pub(crate) trait Refs {
     /// The value `reference` points to, relative to the document at `base`, with the URL of the
     /// document it lives in and a key that identifies the target (for cycle detection).
     fn lookup<'a>(&'a self, base: &Url, reference: &str) -> Option<Target<'a>>;
+
+    /// Where the target of an absolute reference (a [`Target::key`]) is written, as
+    /// `file:line:column`, for messages; `None` when that is not known.
+    fn locate(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The target of a reference.
@@ -31,6 +37,13 @@ impl Refs for Store {
             .map(String::from)
             .unwrap_or_else(|_| reference.to_string());
         Some(Target { url, value, key })
+    }
+
+    fn locate(&self, key: &str) -> Option<String> {
+        let url = Url::parse(key).ok()?;
+        let pointer = arazzo_openapi::store::decode_fragment(url.fragment().unwrap_or(""));
+        let doc = arazzo_openapi::store::strip_fragment(&url);
+        Store::locate(self, &doc, &pointer, arazzo_model::load::Part::Value).map(|l| l.to_string())
     }
 }
 

@@ -8,11 +8,19 @@ use serde_json::Value;
 
 use crate::view::OpView;
 
+/// The statuses the mock answers with. `1xx` responses are interim (`101` switches the
+/// connection to another protocol): sent as a final answer they leave a client waiting for one
+/// that never comes. Codes past 599 are not HTTP statuses.
+pub(crate) const STATUSES: std::ops::RangeInclusive<u16> = 200..=599;
+
 /// What the client asked for with `Prefer` (RFC 7240), as the Prism mock server reads it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Prefer {
-    /// `code=NNN`: respond with this status.
+    /// `code=NNN`: respond with this status (one of [`STATUSES`]).
     pub code: Option<u16>,
+    /// A `code=` the mock does not answer with (outside [`STATUSES`], or not a number), as
+    /// written, to say so in a note.
+    pub refused_code: Option<String>,
     /// `example=NAME`: use this named example.
     pub example: Option<String>,
 }
@@ -30,7 +38,10 @@ impl Prefer {
                 };
                 let v = v.trim().trim_matches('"');
                 match k.trim().to_ascii_lowercase().as_str() {
-                    "code" => p.code = v.parse().ok().filter(|c| (100..=599).contains(c)),
+                    "code" => match v.parse().ok().filter(|c| STATUSES.contains(c)) {
+                        Some(c) => p.code = Some(c),
+                        None => p.refused_code = Some(v.chars().take(20).collect()),
+                    },
                     "example" => p.example = Some(v.to_string()),
                     _ => {}
                 }
@@ -54,6 +65,13 @@ pub(crate) struct Choice {
 /// documented status.
 pub(crate) fn choose(view: &OpView, prefer: &Prefer, notes: &mut Vec<String>) -> Choice {
     let responses = &view.op.responses;
+    if let Some(code) = &prefer.refused_code {
+        notes.push(format!(
+            "Prefer: code={code} was not honoured: the mock answers with statuses {} to {} only",
+            STATUSES.start(),
+            STATUSES.end()
+        ));
+    }
     if let Some(code) = prefer.code {
         let exact = responses.iter().position(|r| r.status == code.to_string());
         let range = responses.iter().position(|r| {
@@ -115,10 +133,19 @@ pub(crate) fn choose(view: &OpView, prefer: &Prefer, notes: &mut Vec<String>) ->
             status,
             index: Some(i),
         },
-        None => Choice {
-            status: 200,
-            index: None,
-        },
+        None => {
+            if !responses.is_empty() {
+                let listed: Vec<&str> = responses.iter().map(|r| r.status.as_str()).collect();
+                notes.push(format!(
+                    "the operation documents only statuses the mock does not answer with ({}); sent 200 without a body",
+                    listed.join(", ")
+                ));
+            }
+            Choice {
+                status: 200,
+                index: None,
+            }
+        }
     }
 }
 
@@ -135,14 +162,15 @@ fn success(responses: &[ResponseSpec]) -> Option<usize> {
         .map(|(_, i)| i)
 }
 
-/// A status key as a number: `404`, or the lowest of a range (`4XX` → 400).
+/// A status key as a number: `404`, or the lowest of a range (`4XX` → 400); `None` for keys
+/// outside [`STATUSES`] (`101`, `1XX`), which are never chosen.
 fn status_of(key: &str) -> Option<u16> {
     if let Ok(n) = key.parse::<u16>() {
-        return (100..=599).contains(&n).then_some(n);
+        return STATUSES.contains(&n).then_some(n);
     }
     let upper = key.to_ascii_uppercase();
     let first = upper.strip_suffix("XX")?;
-    let d: u16 = first.parse().ok().filter(|d| (1..=5).contains(d))?;
+    let d: u16 = first.parse().ok().filter(|d| (2..=5).contains(d))?;
     Some(d * 100)
 }
 
@@ -338,6 +366,7 @@ pub(crate) fn header_by_name(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn media(t: &str) -> MediaSpec {
@@ -379,9 +408,21 @@ mod tests {
             Prefer::from_headers(&h),
             Prefer {
                 code: Some(404),
+                refused_code: None,
                 example: Some("missing".into())
             }
         );
+        // Interim and non-HTTP statuses are refused, and said to be.
+        for code in ["101", "100", "199", "600", "99999", "abc"] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                "prefer",
+                http::HeaderValue::from_str(&format!("code={code}")).unwrap(),
+            );
+            let p = Prefer::from_headers(&h);
+            assert_eq!(p.code, None, "{code}");
+            assert_eq!(p.refused_code.as_deref(), Some(code));
+        }
     }
 
     #[test]
@@ -389,6 +430,9 @@ mod tests {
         assert_eq!(status_of("2XX"), Some(200));
         assert_eq!(status_of("201"), Some(201));
         assert_eq!(status_of("default"), None);
+        assert_eq!(status_of("101"), None);
+        assert_eq!(status_of("1XX"), None);
+        assert_eq!(status_of("600"), None);
         assert_eq!(concrete_type("*/*"), "application/json");
         assert_eq!(
             concrete_type("application/json; charset=utf-8"),

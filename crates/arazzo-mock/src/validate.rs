@@ -17,17 +17,44 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use crate::Violation;
+use crate::depth::{self, InPlace, MAX_IN_PLACE_DEPTH, MAX_VALIDATION_LEVELS, MAX_VALUE_DEPTH};
 use crate::refs::Refs;
 use crate::synth::Direction;
 
 /// Most schemas one bundle may hold (each referenced schema counts once).
 const MAX_DEFS: usize = 20_000;
+/// Most levels of schema objects written inside one another (not through `$ref`) that are
+/// bundled; a deeper schema is not validated against. Descriptions in the corpus nest at most
+/// about 8; the bundler takes a few kilobytes of stack per level.
+pub(crate) const MAX_INLINE_DEPTH: usize = 64;
 /// Longest message kept per violation: messages quote the offending value, which may be large.
 const MAX_MESSAGE: usize = 300;
 
 /// A compiled schema.
 pub(crate) struct SchemaValidator {
     inner: jsonschema::Validator,
+    /// Its longest chain of in-place applicators (see [`crate::depth`]).
+    in_place: usize,
+}
+
+/// Why a schema is not validated against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// Its chains of `$ref`/`allOf`/`anyOf`/`oneOf`/`not` are longer than
+    /// [`MAX_IN_PLACE_DEPTH`], or endless: validating would exhaust the stack. Worth telling the
+    /// user (the description is at fault, and the value went unchecked).
+    TooDeep(String),
+    /// The `jsonschema` crate rejects the translated schema. Nothing is checked, silently, as
+    /// any other reading would report the mock's own limits as the request's faults.
+    Invalid(String),
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::TooDeep(m) | Unusable::Invalid(m) => f.write_str(m),
+        }
+    }
 }
 
 impl std::fmt::Debug for SchemaValidator {
@@ -44,9 +71,43 @@ pub(crate) fn compile(
     schema: &Value,
     dir: Direction,
     lenient: bool,
-) -> Result<SchemaValidator, String> {
-    let bundled = bundle(refs, base, schema, dir, lenient);
-    build(&bundled).map(|inner| SchemaValidator { inner })
+) -> Result<SchemaValidator, Unusable> {
+    let (bundled, keys, cut) = bundle(refs, base, schema, dir, lenient);
+    // Where a `$defs` entry comes from, for the message.
+    let place = |name: Option<&str>| {
+        let key = name.and_then(|n| keys.get(n));
+        match key {
+            Some(key) => match refs.locate(key) {
+                Some(at) => format!("the schema at {at}"),
+                None => format!("the schema `{key}`"),
+            },
+            None => "the schema".to_string(),
+        }
+    };
+    if let Some(at) = cut {
+        return Err(Unusable::TooDeep(format!(
+            "{} nests schemas more than {MAX_INLINE_DEPTH} levels deep",
+            place(at.as_deref())
+        )));
+    }
+    let in_place = match depth::in_place_depth(&bundled) {
+        InPlace::Levels(n, _) if n <= MAX_IN_PLACE_DEPTH => n,
+        InPlace::Levels(n, at) => {
+            return Err(Unusable::TooDeep(format!(
+                "{} chains $ref/allOf/anyOf/oneOf/not {n} levels deep, more than the {MAX_IN_PLACE_DEPTH} the mock validates against",
+                place(at.as_deref())
+            )));
+        }
+        InPlace::Endless(at) => {
+            return Err(Unusable::TooDeep(format!(
+                "{} refers back to itself through $ref/allOf/anyOf/oneOf/not without descending into the value, so no validation of it would end",
+                place(Some(&at))
+            )));
+        }
+    };
+    build(&bundled)
+        .map(|inner| SchemaValidator { inner, in_place })
+        .map_err(Unusable::Invalid)
 }
 
 fn build(schema: &Value) -> Result<jsonschema::Validator, String> {
@@ -60,19 +121,41 @@ fn build(schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 impl SchemaValidator {
-    /// Whether `instance` is valid.
+    /// `Err` when validating `instance` could enter more than [`MAX_VALIDATION_LEVELS`] schema
+    /// levels (see [`crate::depth`]), saying so.
+    fn within_budget(&self, instance: &Value) -> Result<(), String> {
+        let d = depth::value_depth(instance, MAX_VALUE_DEPTH);
+        let levels = (d + 1).saturating_mul(self.in_place + 1);
+        if d > MAX_VALUE_DEPTH || levels > MAX_VALIDATION_LEVELS {
+            let shown = if d > MAX_VALUE_DEPTH {
+                format!("more than {MAX_VALUE_DEPTH}")
+            } else {
+                d.to_string()
+            };
+            return Err(format!(
+                "the value nests {shown} levels deep, too deep to validate against a schema whose $ref/allOf chains are {} levels deep (at most {MAX_VALIDATION_LEVELS} levels in all)",
+                self.in_place
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `instance` is valid. A value too deep to validate safely is not taken as valid.
     pub(crate) fn is_valid(&self, instance: &Value) -> bool {
-        self.inner.is_valid(instance)
+        self.within_budget(instance).is_ok() && self.inner.is_valid(instance)
     }
 
     /// Every violation, located under `prefix` (such as `$.body`), at most `limit` of them.
+    /// `Err` says why the value was not validated (it nests too deeply).
     pub(crate) fn violations(
         &self,
         instance: &Value,
         prefix: &str,
         limit: usize,
-    ) -> Vec<Violation> {
-        self.inner
+    ) -> Result<Vec<Violation>, String> {
+        self.within_budget(instance)?;
+        Ok(self
+            .inner
             .iter_errors(instance)
             .take(limit)
             .map(|e| {
@@ -90,7 +173,7 @@ impl SchemaValidator {
                     message,
                 }
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -156,13 +239,18 @@ fn pattern_ok(pattern: &str) -> bool {
 /// with only optional properties), which no value can satisfy exactly once, and a mock that
 /// rejected every request to such an operation would report the description's flaw as the
 /// workflow's.
-pub(crate) fn bundle(
+///
+/// Also returns, for each `$defs` name, the absolute reference it was made from, and whether
+/// (and in which `$defs` entry, `None` for the root) schemas nested more than
+/// [`MAX_INLINE_DEPTH`] levels were cut off.
+#[allow(clippy::type_complexity)]
+fn bundle(
     refs: &dyn Refs,
     base: &Url,
     schema: &Value,
     dir: Direction,
     lenient: bool,
-) -> Value {
+) -> (Value, HashMap<String, String>, Option<Option<String>>) {
     let mut b = Bundler {
         refs,
         dir,
@@ -170,13 +258,17 @@ pub(crate) fn bundle(
         names: HashMap::new(),
         queue: VecDeque::new(),
         open: Vec::new(),
+        current: None,
+        cut: None,
     };
     let root = b.rewrite(base, schema, 0);
     let mut defs = Map::new();
     while let Some((name, url, value)) = b.queue.pop_front() {
+        b.current = Some(name.clone());
         let r = b.rewrite(url, value, 0);
         defs.insert(name, r);
     }
+    let cut = b.cut.take();
     // Lenient: schemas used as `allOf` parts do not close the object they are part of.
     let mut pending = std::mem::take(&mut b.open);
     let mut done = std::collections::HashSet::new();
@@ -193,11 +285,12 @@ pub(crate) fn bundle(
             }
         }
     }
+    let keys = b.names.into_iter().map(|(key, name)| (name, key)).collect();
     if defs.is_empty() {
-        return root;
+        return (root, keys, cut);
     }
     defs.insert("root".to_string(), root);
-    json!({"$defs": defs, "$ref": "#/$defs/root"})
+    (json!({"$defs": defs, "$ref": "#/$defs/root"}), keys, cut)
 }
 
 struct Bundler<'r> {
@@ -209,6 +302,10 @@ struct Bundler<'r> {
     queue: VecDeque<(String, &'r Url, &'r Value)>,
     /// `$defs` names used as `allOf` parts (lenient mode opens them up).
     open: Vec<String>,
+    /// The `$defs` entry being rewritten (`None`: the root schema).
+    current: Option<String>,
+    /// Where nesting first went past [`MAX_INLINE_DEPTH`].
+    cut: Option<Option<String>>,
 }
 
 const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "dependentSchemas"];
@@ -237,7 +334,8 @@ const COUNTS: &[&str] = &[
 
 impl<'r> Bundler<'r> {
     fn rewrite(&mut self, base: &'r Url, schema: &'r Value, depth: usize) -> Value {
-        if depth > 200 {
+        if depth > MAX_INLINE_DEPTH {
+            self.cut.get_or_insert_with(|| self.current.clone());
             return Value::Bool(true);
         }
         let m = match schema {
@@ -589,6 +687,7 @@ mod tests {
         let base = refs.url.clone();
         let c = compile(&refs, &base, &schema, dir, false).unwrap();
         c.violations(&v, "$.body", 10)
+            .unwrap()
             .into_iter()
             .map(|v| v.path)
             .collect()

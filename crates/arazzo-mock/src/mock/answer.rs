@@ -17,8 +17,12 @@ use crate::router::Routed;
 use crate::synth::{Direction, Synth};
 use crate::view::{Node, OpView};
 
-/// Headers the mock never copies from a description: the server sets them itself.
-const RESERVED_HEADERS: &[&str] = &[
+/// Headers the mock never takes from a description or an `Arazzo-Expect` header: the server
+/// sets them itself. `Content-Type` describes the body the mock writes; the others frame the
+/// message or the connection (RFC 9110 §7.6.1), and a wrong one leaves a client waiting for
+/// bytes that never come (`Content-Length: 999999`), reading a body as chunks that is not
+/// (`Transfer-Encoding: chunked`), or switching protocols (`Upgrade`).
+pub(crate) const SERVER_OWNED_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
     "transfer-encoding",
@@ -26,7 +30,20 @@ const RESERVED_HEADERS: &[&str] = &[
     "keep-alive",
     "upgrade",
     "trailer",
+    "te",
+    "proxy-connection",
+    "proxy-authenticate",
 ];
+
+/// Most expectations one request may carry in `Arazzo-Expect`; each costs a copy and a
+/// validation of the whole body.
+pub(crate) const MAX_EXPECTATIONS: usize = 64;
+/// Most JSON pointer segments of one expectation (its `body` and `member` together): each
+/// missing segment becomes a nested object, so a 20,000-segment pointer would make a body of
+/// hundreds of megabytes once indented.
+pub(crate) const MAX_POINTER_SEGMENTS: usize = 32;
+/// Most bytes of `Arazzo-Expect` header values one request may carry.
+pub(crate) const MAX_EXPECT_BYTES: usize = 64 * 1024;
 
 impl Mock {
     pub(super) fn respond(
@@ -54,6 +71,16 @@ impl Mock {
                 }
                 return r;
             }
+        }
+        // An OAuth 2.0 token endpoint the description does not document as an operation.
+        if !matches!(routed, Routed::Found(..))
+            && parts.method == Method::POST
+            && let Some(endpoint) =
+                crate::oauth::find(&self.token_endpoints, &self.base_paths, path)
+        {
+            let (response, note) = crate::oauth::answer(endpoint, &parts.headers, body);
+            exchange.notes.push(note);
+            return response;
         }
         let (op, path_params) = match routed {
             Routed::Found(op, params) => (op, params),
@@ -100,7 +127,10 @@ impl Mock {
             headers: &parts.headers,
             body,
         };
-        let checker = Checker { mock: self };
+        let checker = Checker {
+            mock: self,
+            notes: Default::default(),
+        };
         let violations = request::check_request(
             &view,
             &incoming,
@@ -108,6 +138,7 @@ impl Mock {
             &checker,
             &mut exchange.notes,
         );
+        exchange.notes.extend(checker.notes.into_inner());
         exchange.violations = violations;
         if self.options.strict && !exchange.violations.is_empty() {
             return problem(
@@ -125,6 +156,19 @@ impl Mock {
             );
         }
 
+        let expected = match expectations(&parts.headers) {
+            Ok(e) => e,
+            Err(why) => {
+                exchange.notes.push(format!("Arazzo-Expect refused: {why}"));
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "Arazzo-Expect header not accepted",
+                    &why,
+                    &[],
+                );
+            }
+        };
+
         // Choose and write the response.
         let prefer = Prefer::from_headers(&parts.headers);
         let choice = respond::choose(&view, &prefer, &mut exchange.notes);
@@ -139,23 +183,28 @@ impl Mock {
         };
         exchange.response = Some(spec.status.clone());
         self.add_headers(&view, ri, response.headers_mut(), &mut exchange.notes);
-        let expected: Vec<Expectation> = parts
-            .headers
-            .get_all(arazzo_expr::expect::HEADER)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(arazzo_expr::expect::decode)
-            .collect();
         for e in &expected {
-            if let Place::Header(name) = &e.place
-                && !name.eq_ignore_ascii_case("content-type")
-                && let Ok(n) = HeaderName::from_bytes(name.as_bytes())
+            let Place::Header(name) = &e.place else {
+                continue;
+            };
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            if SERVER_OWNED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                exchange.notes.push(format!(
+                    "the workflow expects header {} to be {}; the server sets it itself, so it was not",
+                    super::clip(name, 100),
+                    super::quote(&e.value)
+                ));
+                continue;
+            }
+            if let Ok(n) = HeaderName::from_bytes(name.as_bytes())
                 && let Ok(v) = HeaderValue::from_str(&expect::header_text(&e.value))
             {
                 response.headers_mut().insert(n, v);
                 exchange.notes.push(format!(
                     "header {name} set to {} as the workflow expects",
-                    e.value
+                    super::quote(&e.value)
                 ));
             }
         }
@@ -222,6 +271,20 @@ impl Mock {
                 _ => None,
             })
             .unwrap_or_else(|| prepared.content_type.clone());
+        let limit = self.options.max_response_bytes;
+        if prepared.bytes.len() > limit {
+            let why = format!(
+                "the response body would be {} bytes, more than the {limit} the mock sends",
+                prepared.bytes.len()
+            );
+            exchange.notes.push(why.clone());
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Response too large",
+                &why,
+                &[],
+            );
+        }
         if let Ok(v) = HeaderValue::from_str(&content_type) {
             response.headers_mut().insert(http::header::CONTENT_TYPE, v);
         }
@@ -241,7 +304,7 @@ impl Mock {
         };
         for (i, (name, h)) in spec.headers.iter().enumerate() {
             let lower = name.to_ascii_lowercase();
-            if RESERVED_HEADERS.contains(&lower.as_str()) {
+            if SERVER_OWNED_HEADERS.contains(&lower.as_str()) {
                 continue;
             }
             let node = view
@@ -285,6 +348,42 @@ impl Mock {
             }
         }
     }
+}
+
+/// The expectations of a request's `Arazzo-Expect` headers (malformed items skipped), or why
+/// they are refused: too many, too long, or a pointer too deep (see the limits above).
+fn expectations(headers: &http::HeaderMap) -> Result<Vec<Expectation>, String> {
+    let values = headers.get_all(arazzo_expr::expect::HEADER);
+    let bytes: usize = values.iter().map(|v| v.len()).sum();
+    if bytes > MAX_EXPECT_BYTES {
+        return Err(format!(
+            "the header carries {bytes} bytes; the mock reads at most {MAX_EXPECT_BYTES}"
+        ));
+    }
+    let expected: Vec<Expectation> = values
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(arazzo_expr::expect::decode)
+        .collect();
+    if expected.len() > MAX_EXPECTATIONS {
+        return Err(format!(
+            "the header carries {} expectations; the mock takes at most {MAX_EXPECTATIONS}",
+            expected.len()
+        ));
+    }
+    for e in &expected {
+        let segments = match &e.place {
+            Place::Body(t) => t.len(),
+            Place::Filter { pointer, member } => pointer.len() + member.len(),
+            Place::Header(_) => 0,
+        };
+        if segments > MAX_POINTER_SEGMENTS {
+            return Err(format!(
+                "an expectation's pointer has {segments} segments; the mock takes at most {MAX_POINTER_SEGMENTS}"
+            ));
+        }
+    }
+    Ok(expected)
 }
 
 /// The type a header schema declares, if one.

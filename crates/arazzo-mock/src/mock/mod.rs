@@ -3,7 +3,9 @@
 mod answer;
 mod body;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use arazzo_openapi::{OpenApi, Store, Version};
@@ -14,9 +16,17 @@ use serde_json::{Value, json};
 use crate::request::{Check, MAX_VIOLATIONS};
 use crate::router::{Routed, Router};
 use crate::synth::Direction;
-use crate::validate::{self, SchemaValidator};
+use crate::validate::{self, SchemaValidator, Unusable};
 use crate::view::{Node, OpView};
 use crate::{Exchange, MatchedOperation, MockOptions, Violation};
+
+/// The stack [`Mock::handle`] wants left before it answers a request: validation within the
+/// depth limits (see `crate::depth`) takes up to about 800 KiB in a debug build, bundling a
+/// schema within its nesting limit about 350 KiB.
+const STACK_RED_ZONE: usize = 1536 * 1024;
+/// The stack allocated for a request when the calling thread has less than
+/// [`STACK_RED_ZONE`] left.
+const GROWN_STACK: usize = 8 * 1024 * 1024;
 
 /// A mock of one OpenAPI description: routes requests, checks them, and answers with
 /// synthesized responses. [`crate::MockServer`] puts it behind a loopback HTTP server; embedders
@@ -27,8 +37,10 @@ pub struct Mock {
     options: MockOptions,
     router: Router,
     base_paths: Vec<String>,
+    /// OAuth 2.0 token endpoints named by the description's security schemes.
+    token_endpoints: Vec<crate::oauth::TokenEndpoint>,
     views: Vec<OnceLock<Arc<OpView>>>,
-    validators: Mutex<HashMap<String, Option<Arc<SchemaValidator>>>>,
+    validators: Mutex<HashMap<String, Result<Arc<SchemaValidator>, Unusable>>>,
     bodies: Mutex<HashMap<BodyKey, Arc<Prepared>>>,
     /// How often each request (method, path, query and body) was seen.
     repeats: Mutex<HashMap<u64, usize>>,
@@ -72,12 +84,14 @@ impl Mock {
         );
         let views = api.operations().iter().map(|_| OnceLock::new()).collect();
         let base_paths = base_paths(&api);
+        let token_endpoints = crate::oauth::endpoints(&api, &store);
         Mock {
             api,
             store,
             options,
             router,
             base_paths,
+            token_endpoints,
             views,
             validators: Mutex::new(HashMap::new()),
             bodies: Mutex::new(HashMap::new()),
@@ -113,14 +127,18 @@ impl Mock {
         )
     }
 
-    fn validator(&self, key: &str, node: &Node, dir: Direction) -> Option<Arc<SchemaValidator>> {
+    fn validator(
+        &self,
+        key: &str,
+        node: &Node,
+        dir: Direction,
+    ) -> Result<Arc<SchemaValidator>, Unusable> {
         if let Ok(m) = self.validators.lock()
             && let Some(v) = m.get(key)
         {
             return v.clone();
         }
         let compiled = validate::compile(self.store.as_ref(), &node.url, &node.schema, dir, true)
-            .ok()
             .map(Arc::new);
         if let Ok(mut m) = self.validators.lock() {
             m.insert(key.to_string(), compiled.clone());
@@ -129,14 +147,51 @@ impl Mock {
     }
 
     /// Answers one request (its body already read) and records the exchange.
+    ///
+    /// The work runs with at least 1.5 MiB of stack (an 8 MiB one is allocated when the
+    /// calling thread has less left), which the mock's depth limits keep enough for any
+    /// description and request. Should answering panic (a bug), the answer is a
+    /// `500` and the exchange says so; the mock goes on.
     pub fn handle(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let answered = stacker::maybe_grow(STACK_RED_ZONE, GROWN_STACK, || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.handle_here(req)))
+        });
+        match answered {
+            Ok(response) => response,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".to_string());
+                self.record(Exchange {
+                    method: clip(method.as_str(), MAX_KEPT),
+                    path: clip(uri.path(), MAX_KEPT),
+                    query: uri.query().map(|q| clip(q, MAX_KEPT)),
+                    operation: None,
+                    status: 500,
+                    response: None,
+                    violations: Vec::new(),
+                    notes: vec![format!("the mock failed while answering (a bug): {why}")],
+                });
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The mock failed",
+                    "the mock failed while answering this request; it goes on answering others",
+                    &[],
+                )
+            }
+        }
+    }
+
+    fn handle_here(&self, req: http::Request<Bytes>) -> http::Response<Bytes> {
         let (parts, body) = req.into_parts();
-        let path = parts.uri.path().to_string();
-        let query = parts.uri.query().map(str::to_string);
         let mut exchange = Exchange {
-            method: parts.method.as_str().to_string(),
-            path: path.clone(),
-            query: query.clone(),
+            method: clip(parts.method.as_str(), MAX_KEPT),
+            path: clip(parts.uri.path(), MAX_KEPT),
+            query: parts.uri.query().map(|q| clip(q, MAX_KEPT)),
             operation: None,
             status: 0,
             response: None,
@@ -159,9 +214,9 @@ impl Mock {
             &[],
         );
         let mut exchange = Exchange {
-            method: method.as_str().to_string(),
-            path: uri.path().to_string(),
-            query: uri.query().map(str::to_string),
+            method: clip(method.as_str(), MAX_KEPT),
+            path: clip(uri.path(), MAX_KEPT),
+            query: uri.query().map(|q| clip(q, MAX_KEPT)),
             operation: None,
             status: 413,
             response: None,
@@ -222,17 +277,51 @@ impl Mock {
     }
 }
 
+/// Validates the parts of one request with the mock's cached validators, and keeps a note of
+/// each part that could not be validated because its schema or value nests too deeply.
 struct Checker<'m> {
     mock: &'m Mock,
+    notes: RefCell<Vec<String>>,
 }
 
 impl Check for Checker<'_> {
     fn check(&self, key: &str, node: &Node, value: &Value, prefix: &str) -> Vec<Violation> {
-        match self.mock.validator(key, node, Direction::Request) {
-            Some(v) => v.violations(value, prefix, MAX_VIOLATIONS),
-            None => Vec::new(),
-        }
+        let unchecked = match self.mock.validator(key, node, Direction::Request) {
+            Ok(v) => match v.violations(value, prefix, MAX_VIOLATIONS) {
+                Ok(list) => return list,
+                Err(why) => why,
+            },
+            Err(Unusable::TooDeep(why)) => why,
+            Err(Unusable::Invalid(_)) => return Vec::new(),
+        };
+        self.notes
+            .borrow_mut()
+            .push(format!("{prefix} was not validated: {unchecked}"));
+        Vec::new()
     }
+}
+
+/// Longest request path or query an exchange keeps, and longest value a note quotes, in
+/// bytes: the log holds up to [`MockOptions::log_limit`] exchanges, and a client controls all
+/// of these.
+const MAX_KEPT: usize = 4096;
+const MAX_QUOTED: usize = 200;
+
+/// `text` cut to at most `max` bytes (on a character boundary), with `…` when cut.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &text[..cut])
+}
+
+/// A value as JSON for a note, cut to [`MAX_QUOTED`] bytes.
+pub(crate) fn quote(v: &Value) -> String {
+    clip(&v.to_string(), MAX_QUOTED)
 }
 
 /// An `application/problem+json` response (RFC 9457).

@@ -33,6 +33,9 @@ const NODE_BUDGET: usize = 3_000;
 /// Values written per synthesis after which nothing more is written (`null`): a bound on the
 /// work a hostile schema (nested `minItems: 1000`) can demand.
 const HARD_LIMIT: usize = 100_000;
+/// Bytes of string that count as one value against [`NODE_BUDGET`] and [`HARD_LIMIT`]: with
+/// them, a synthesized value holds at most about 6 MiB of text.
+const TEXT_PER_NODE: usize = 64;
 /// `oneOf`/`anyOf` branches tried before settling for the first.
 const MAX_BRANCHES: usize = 6;
 
@@ -361,6 +364,12 @@ impl<'r> Synth<'r> {
         } else {
             self.gen_flat(flat, &ctx)
         };
+        // Long strings count as many values (one per 64 bytes), so that the budgets bound the
+        // size of what is written too: `minItems: 1000` of `minLength: 100000` strings would
+        // otherwise be 100 MB.
+        if let Value::String(text) = &v {
+            self.nodes += text.len() / TEXT_PER_NODE;
+        }
         let keep = self.stack.len().saturating_sub(pushed);
         self.stack.truncate(keep);
         v
