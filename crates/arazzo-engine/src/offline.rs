@@ -18,8 +18,11 @@ pub struct Offline {
 
 impl Offline {
     /// Starts a mock server for every OpenAPI description of `plan` and
-    /// points the plan at them. `on_exchange` sees every request (with its
-    /// validation verdict).
+    /// points the plan at them, OAuth 2.0 token endpoints included (a
+    /// `tokenUrl` usually names another host than the API's server, so
+    /// following the server override is not enough; the mocks answer token
+    /// requests with made-up tokens). `on_exchange` sees every request (with
+    /// its validation verdict).
     pub async fn start(
         plan: &mut Plan,
         strict: bool,
@@ -36,6 +39,9 @@ impl Offline {
             };
             let server = MockServer::start(api.clone(), store.clone(), options, 0).await?;
             plan.set_api_server(crate::plan::ApiIndex(i), server.base_url());
+            if let Some(api_plan) = plan.apis.get_mut(i) {
+                to_mock_token_urls(api_plan, &server);
+            }
             servers.push(server);
         }
         Ok(Offline { servers })
@@ -50,6 +56,33 @@ impl Offline {
     pub async fn shutdown(self) {
         for s in self.servers {
             s.shutdown().await;
+        }
+    }
+}
+
+/// Points every OAuth 2.0 token and refresh URL of `api`'s security schemes
+/// at `server`, which answers them: no credential of an offline run leaves
+/// the machine.
+fn to_mock_token_urls(api: &mut crate::plan::ApiPlan, server: &MockServer) {
+    for scheme in api.schemes.values_mut() {
+        let arazzo_openapi::security::SchemeKind::OAuth2(flows) = &mut scheme.kind else {
+            continue;
+        };
+        let flows = [
+            &mut flows.client_credentials,
+            &mut flows.password,
+            &mut flows.authorization_code,
+            &mut flows.device_authorization,
+            &mut flows.implicit,
+        ];
+        for flow in flows.into_iter().flatten() {
+            for url in [&mut flow.token_url, &mut flow.refresh_url] {
+                if let Some(written) = url.as_deref()
+                    && let Some(local) = server.token_url(written)
+                {
+                    *url = Some(local.to_string());
+                }
+            }
         }
     }
 }
