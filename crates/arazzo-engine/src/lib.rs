@@ -128,7 +128,9 @@ pub use report::{
     ActionRecord, ActionType, DelaySource, Event, Failure, FailureKind, Place, Reason, RunError,
     RunReport, Status, StepRecord, WorkflowRecord,
 };
-pub use run::{Command, ResumeError, Run, RunOptions, RunState, STATE_VERSION, StartError, Tokens};
+pub use run::{
+    Command, ResumeError, Run, RunClock, RunOptions, RunState, STATE_VERSION, StartError, Tokens,
+};
 pub use secrets::MASK;
 
 /// Options for loading and compiling.

@@ -26,7 +26,7 @@ use crate::auth::Credentials;
 use crate::exchange::{HttpResponse, TransportError};
 use crate::plan::Plan;
 use crate::report::{Event, Reason, RunReport, Status, WorkflowRecord};
-use crate::run::{Command, Run, RunOptions, StartError};
+use crate::run::{Command, Run, RunClock, RunOptions, StartError};
 
 /// A boxed future, for object-safe async traits.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -52,8 +52,21 @@ pub trait Clock: Send + Sync {
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()>;
 }
 
+/// The driver's [`Clock`] as the run reads it between units of work.
+struct Reading<'a>(&'a dyn Clock);
+
+impl RunClock for Reading<'_> {
+    fn now_ms(&self) -> u64 {
+        self.0.now_ms()
+    }
+}
+
 /// Runs a [`Run`] to completion with a transport and a clock, passing each
 /// event to `on_event`.
+///
+/// The run reads `clock` between units of work ([`Run::next_with`]), so
+/// its time limit also stops long evaluations and the durations it reports
+/// include them; a virtual clock keeps the run deterministic.
 ///
 /// Each run is a `tracing` span (`arazzo.run`), each HTTP exchange a child
 /// span (`arazzo.http`, URL masked), and every event is also emitted as a
@@ -69,7 +82,7 @@ pub async fn drive(
     async {
         run.set_wall_clock(clock.unix_ms(), clock.now_ms());
         loop {
-            let cmd = run.next(clock.now_ms());
+            let cmd = run.next_with(&Reading(clock));
             forward_events(run, on_event);
             match cmd {
                 Command::Finished => break,

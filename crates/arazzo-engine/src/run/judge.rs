@@ -7,13 +7,18 @@
 
 use serde_json::{Map, Value};
 
-use super::{Cont, Phase, Run, ViaStep};
+use super::{Cont, Phase, Run, RunClock, ViaStep};
 use crate::context::Ctx;
 use crate::exchange::retry_after_ms;
 use crate::plan::{ActionKind, ActionPlan, StepPlan, Via, WorkflowIndex};
 use crate::report::{
     ActionRecord, ActionType, CriterionRecord, DelaySource, Event, FailureKind, RunError, Status,
 };
+
+/// The run reached its time limit (or another limit) before a unit of
+/// evaluation work: the work was left undone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Interrupted;
 
 /// The verdict on a step, before its action is taken.
 pub(super) struct Judged {
@@ -25,6 +30,8 @@ pub(super) struct Judged {
     pub(super) criteria: Vec<CriterionRecord>,
     /// Its outputs (when it succeeded).
     pub(super) outputs: Map<String, Value>,
+    /// The run reached its time limit before the step was judged.
+    pub(super) interrupted: bool,
 }
 
 impl Judged {
@@ -51,7 +58,8 @@ fn action_record(name: Option<&str>, kind: ActionType, target: Option<String>) -
 
 impl Run {
     /// Judges a completed step: criteria, outputs, then the first matching action.
-    pub(super) fn judge(&mut self, now_ms: u64) {
+    pub(super) fn judge(&mut self, clock: &dyn RunClock) {
+        self.judge_started_ms = clock.now_ms();
         let plan = self.plan.clone();
         let Some(f) = self.st.frames.last() else {
             return;
@@ -60,12 +68,19 @@ impl Run {
         let Some(step) = plan.workflow(wf_i).and_then(|w| w.steps.get(f.pc)) else {
             return;
         };
-        let mut judged = self.verdict(step);
-        if judged.passed {
-            judged.outputs = self.step_outputs(wf_i, step);
+        let mut judged = self.verdict(step, clock);
+        if judged.passed && !judged.interrupted {
+            match self.step_outputs(wf_i, step, clock) {
+                Ok(outputs) => judged.outputs = outputs,
+                Err(Interrupted) => judged.interrupted = true,
+            }
+        }
+        if judged.interrupted {
+            self.stop_judging(step, judged, clock);
+            return;
         }
         if self.st.frames.last().is_some_and(|f| f.via.is_some()) {
-            self.return_from_via(step, judged, now_ms);
+            self.return_from_via(step, judged, clock);
             return;
         }
         let actions = if judged.passed {
@@ -73,13 +88,20 @@ impl Run {
         } else {
             &step.on_failure
         };
-        match self.choose_action(wf_i, step, actions) {
-            None => self.default_action(step, judged, now_ms),
+        let chosen = match self.choose_action(wf_i, step, actions, clock) {
+            Ok(chosen) => chosen,
+            Err(Interrupted) => {
+                self.stop_judging(step, judged, clock);
+                return;
+            }
+        };
+        match chosen {
+            None => self.default_action(step, judged, clock),
             Some(i) => {
                 let Some(a) = actions.get(i) else { return };
                 match &a.kind {
-                    ActionKind::End => self.end(step, a, judged, now_ms),
-                    ActionKind::GotoStep(to) => self.goto_step(step, a, *to, judged, now_ms),
+                    ActionKind::End => self.end(step, a, judged, clock),
+                    ActionKind::GotoStep(to) => self.goto_step(step, a, *to, judged, clock),
                     ActionKind::GotoWorkflow { workflow, params } => {
                         let rec = action_record(
                             Some(&a.name),
@@ -87,28 +109,42 @@ impl Run {
                             plan.workflow(*workflow).map(|w| w.id.clone()),
                         );
                         self.take_action(step, rec.clone());
-                        self.record_step(step, judged, Some(rec), now_ms);
+                        self.record_step(step, judged, Some(rec), clock);
                         match self.action_inputs(params.as_deref()) {
-                            Ok(inputs) => self.call(*workflow, inputs, Cont::Goto, now_ms),
-                            Err(e) => self.fail(FailureKind::Request, e, now_ms),
+                            Ok(inputs) => self.transfer(*workflow, inputs, clock),
+                            Err(e) => self.fail(FailureKind::Request, e, clock),
                         }
                     }
                     ActionKind::Retry { after, via, .. } => {
-                        self.retry(step, i, a, *after, via.as_ref(), judged, now_ms)
+                        self.retry(step, i, a, *after, via.as_ref(), judged, clock)
                     }
                 }
             }
         }
     }
 
+    /// The run reached its time limit while judging `step`: the step is
+    /// recorded as failed by it (with the criteria evaluated so far and the
+    /// time they took); the workflow then fails with the run's limit.
+    fn stop_judging(&mut self, step: &StepPlan, mut judged: Judged, clock: &dyn RunClock) {
+        judged.passed = false;
+        judged.error = Some(self.limit_error());
+        judged.outputs = Map::new();
+        let rec = action_record(None, ActionType::Fail, None);
+        self.record_step(step, judged, Some(rec), clock);
+    }
+
     /// The step's success criteria, after its exchange or call.
-    fn verdict(&mut self, step: &StepPlan) -> Judged {
-        let plan = &self.plan;
+    /// Between two criteria the run checks its time limit; when it is
+    /// reached, the verdict is `interrupted`.
+    fn verdict(&mut self, step: &StepPlan, clock: &dyn RunClock) -> Judged {
+        let plan = self.plan.clone();
         let mut judged = Judged {
             passed: true,
             error: None,
             criteria: Vec::new(),
             outputs: Map::new(),
+            interrupted: false,
         };
         let Some(f) = self.st.frames.last() else {
             return judged;
@@ -132,8 +168,15 @@ impl Run {
         }
         judged.passed = judged.error.is_none();
         if judged.passed {
-            let ctx = Ctx::new(plan, &self.st, f, None);
             for c in &step.success {
+                if self.out_of_time(clock) {
+                    judged.interrupted = true;
+                    break;
+                }
+                let Some(f) = self.st.frames.last() else {
+                    break;
+                };
+                let ctx = Ctx::new(&plan, &self.st, f, None);
                 let v = c.criterion.evaluate(&ctx);
                 if !v.passed && judged.error.is_none() {
                     let reason = v
@@ -163,13 +206,24 @@ impl Run {
         judged
     }
 
-    /// Evaluates a successful step's outputs and keeps them for `$steps`.
-    fn step_outputs(&mut self, wf_i: WorkflowIndex, step: &StepPlan) -> Map<String, Value> {
+    /// Evaluates a successful step's outputs and keeps them for `$steps`;
+    /// `Interrupted` (nothing kept) when the run reached its time limit
+    /// between two of them.
+    fn step_outputs(
+        &mut self,
+        wf_i: WorkflowIndex,
+        step: &StepPlan,
+        clock: &dyn RunClock,
+    ) -> Result<Map<String, Value>, Interrupted> {
+        let plan = self.plan.clone();
         let mut outputs = Map::new();
         let mut warnings = Vec::new();
-        if let Some(f) = self.st.frames.last() {
-            let ctx = Ctx::new(&self.plan, &self.st, f, None);
-            for o in &step.outputs {
+        for o in &step.outputs {
+            if self.out_of_time(clock) {
+                return Err(Interrupted);
+            }
+            if let Some(f) = self.st.frames.last() {
+                let ctx = Ctx::new(&plan, &self.st, f, None);
                 let value = match o.value.evaluate(&ctx) {
                     Ok(Some(v)) => v,
                     Ok(None) => {
@@ -196,30 +250,30 @@ impl Run {
                 *slot = Some(outputs.clone());
             }
         }
-        outputs
+        Ok(outputs)
     }
 
     /// A step run before retrying another returns to it: the retry waits
     /// its delay, or the workflow fails when the step failed.
-    fn return_from_via(&mut self, step: &StepPlan, judged: Judged, now_ms: u64) {
+    fn return_from_via(&mut self, step: &StepPlan, judged: Judged, clock: &dyn RunClock) {
         let passed = judged.passed;
         let reason = judged.reason_or("");
-        self.record_step(step, judged, None, now_ms);
+        self.record_step(step, judged, None, clock);
         let Some(f) = self.frame() else { return };
         let Some(via) = f.via.take() else { return };
         f.pc = via.return_pc;
         if passed {
             f.attempt = via.return_attempt;
             f.retries = via.return_retries;
-            self.schedule_retry(via.delay_ms, DelaySource::RetryAfter);
+            self.schedule_retry(via.delay_ms, DelaySource::RetryAfter, clock);
         } else {
             let msg = format!("step `{}`, run before retrying, failed: {reason}", step.id);
-            self.fail(FailureKind::Workflow, msg, now_ms);
+            self.fail(FailureKind::Workflow, msg, clock);
         }
     }
 
     /// No action applies: on to the next step, or the workflow fails.
-    fn default_action(&mut self, step: &StepPlan, judged: Judged, now_ms: u64) {
+    fn default_action(&mut self, step: &StepPlan, judged: Judged, clock: &dyn RunClock) {
         let passed = judged.passed;
         let kind = judged.kind_or(FailureKind::Criteria);
         let msg = format!(
@@ -236,7 +290,7 @@ impl Run {
             },
             None,
         );
-        self.record_step(step, judged, Some(rec), now_ms);
+        self.record_step(step, judged, Some(rec), clock);
         if passed {
             if let Some(f) = self.frame() {
                 f.pc += 1;
@@ -245,12 +299,12 @@ impl Run {
                 f.phase = Phase::StepBegin;
             }
         } else {
-            self.fail(kind, msg, now_ms);
+            self.fail(kind, msg, clock);
         }
     }
 
     /// An `end` action: the workflow ends, succeeded or failed as the step did.
-    fn end(&mut self, step: &StepPlan, a: &ActionPlan, judged: Judged, now_ms: u64) {
+    fn end(&mut self, step: &StepPlan, a: &ActionPlan, judged: Judged, clock: &dyn RunClock) {
         let passed = judged.passed;
         let msg = format!(
             "step `{}` failed and action `{}` ended the workflow: {}",
@@ -260,11 +314,11 @@ impl Run {
         );
         let rec = action_record(Some(&a.name), ActionType::End, None);
         self.take_action(step, rec.clone());
-        self.record_step(step, judged, Some(rec), now_ms);
+        self.record_step(step, judged, Some(rec), clock);
         if passed {
-            self.finish(Status::Succeeded, None, now_ms);
+            self.finish(Status::Succeeded, None, clock);
         } else {
-            self.fail(FailureKind::Action, msg, now_ms);
+            self.fail(FailureKind::Action, msg, clock);
         }
     }
 
@@ -275,7 +329,7 @@ impl Run {
         a: &ActionPlan,
         to: usize,
         judged: Judged,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) {
         let target = self
             .st
@@ -286,7 +340,7 @@ impl Run {
             .map(|s| s.id.clone());
         let rec = action_record(Some(&a.name), ActionType::Goto, target);
         self.take_action(step, rec.clone());
-        self.record_step(step, judged, Some(rec), now_ms);
+        self.record_step(step, judged, Some(rec), clock);
         if let Some(f) = self.frame() {
             f.pc = to;
             f.attempt = 1;
@@ -301,7 +355,7 @@ impl Run {
         &mut self,
         step: &StepPlan,
         after: Option<f64>,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) -> (u64, DelaySource) {
         let header = self
             .st
@@ -309,7 +363,7 @@ impl Run {
             .last()
             .and_then(|f| f.exchange.as_ref())
             .and_then(|x| x.response_header("retry-after"));
-        let unix_now = now_ms + self.st.wall_clock_offset_ms;
+        let unix_now = clock.now_ms() + self.st.wall_clock_offset_ms;
         let (mut delay, source) = match header.as_deref().and_then(|h| retry_after_ms(h, unix_now))
         {
             Some(ms) => (ms, DelaySource::RetryAfterHeader),
@@ -346,10 +400,10 @@ impl Run {
         after: Option<f64>,
         via: Option<&Via>,
         judged: Judged,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) {
         let plan = self.plan.clone();
-        let (delay, source) = self.retry_delay(step, after, now_ms);
+        let (delay, source) = self.retry_delay(step, after, clock);
         if let Some(c) = self.frame().and_then(|f| f.retries.get_mut(i)) {
             *c += 1;
         }
@@ -378,9 +432,9 @@ impl Run {
         });
         let rec = action_record(Some(&a.name), ActionType::Retry, target);
         self.take_action(step, rec.clone());
-        self.record_step(step, judged, Some(rec), now_ms);
+        self.record_step(step, judged, Some(rec), clock);
         match via {
-            None => self.schedule_retry(delay, source),
+            None => self.schedule_retry(delay, source, clock),
             Some(Via::Step(s)) => {
                 if let Some(f) = self.frame() {
                     f.via = Some(ViaStep {
@@ -397,19 +451,25 @@ impl Run {
             }
             Some(Via::Workflow { workflow, params }) => match self.action_inputs(params.as_deref())
             {
-                Ok(inputs) => self.call(
-                    *workflow,
-                    inputs,
-                    Cont::RetryVia { delay_ms: delay },
-                    now_ms,
-                ),
-                Err(e) => self.fail(FailureKind::Request, e, now_ms),
+                Ok(inputs) => {
+                    self.call(*workflow, inputs, Cont::RetryVia { delay_ms: delay }, clock)
+                }
+                Err(e) => self.fail(FailureKind::Request, e, clock),
             },
         }
     }
 
-    /// Waits `delay_ms` before running the top frame's step again.
-    pub(super) fn schedule_retry(&mut self, delay_ms: u64, source: DelaySource) {
+    /// Waits `delay_ms` (no longer than the run has left) before running the
+    /// top frame's step again.
+    pub(super) fn schedule_retry(
+        &mut self,
+        delay_ms: u64,
+        source: DelaySource,
+        clock: &dyn RunClock,
+    ) {
+        let duration =
+            self.within_time_limit(std::time::Duration::from_millis(delay_ms), clock.now_ms());
+        let delay_ms = duration.as_millis() as u64;
         let plan = self.plan.clone();
         let id = self.id();
         let Some(f) = self.frame() else { return };
@@ -426,7 +486,6 @@ impl Run {
             delay_ms,
             source,
         });
-        let duration = std::time::Duration::from_millis(delay_ms);
         self.issue(
             super::Command::Sleep { id, duration },
             super::Waiting::Sleep { id, duration },
@@ -435,42 +494,52 @@ impl Run {
 
     /// The first action whose criteria all pass; retry actions whose limit is
     /// used up are skipped, so later actions apply once the retries are spent.
+    /// `Interrupted` when the run reached its time limit between two criteria.
     fn choose_action(
         &mut self,
         wf_i: WorkflowIndex,
         step: &StepPlan,
         actions: &[ActionPlan],
-    ) -> Option<usize> {
-        let plan = &self.plan;
-        let f = self.st.frames.last()?;
+        clock: &dyn RunClock,
+    ) -> Result<Option<usize>, Interrupted> {
+        let plan = self.plan.clone();
         let mut evaluated = Vec::new();
         let mut chosen = None;
-        {
-            let ctx = Ctx::new(plan, &self.st, f, None);
-            for (i, a) in actions.iter().enumerate() {
-                if let ActionKind::Retry { limit, .. } = a.kind
-                    && f.retries.get(i).copied().unwrap_or(0) >= limit
-                {
-                    continue;
+        let mut interrupted = false;
+        'actions: for (i, a) in actions.iter().enumerate() {
+            let Some(f) = self.st.frames.last() else {
+                break;
+            };
+            if let ActionKind::Retry { limit, .. } = a.kind
+                && f.retries.get(i).copied().unwrap_or(0) >= limit
+            {
+                continue;
+            }
+            let mut all = true;
+            for c in &a.criteria {
+                if self.out_of_time(clock) {
+                    interrupted = true;
+                    break 'actions;
                 }
-                let mut all = true;
-                for c in &a.criteria {
-                    let v = c.criterion.evaluate(&ctx);
-                    evaluated.push((
-                        a.name.clone(),
-                        c.condition.clone(),
-                        v.passed,
-                        v.reason.clone(),
-                    ));
-                    if !v.passed {
-                        all = false;
-                        break;
-                    }
-                }
-                if all {
-                    chosen = Some(i);
+                let Some(f) = self.st.frames.last() else {
+                    break 'actions;
+                };
+                let ctx = Ctx::new(&plan, &self.st, f, None);
+                let v = c.criterion.evaluate(&ctx);
+                evaluated.push((
+                    a.name.clone(),
+                    c.condition.clone(),
+                    v.passed,
+                    v.reason.clone(),
+                ));
+                if !v.passed {
+                    all = false;
                     break;
                 }
+            }
+            if all {
+                chosen = Some(i);
+                break;
             }
         }
         let wf_id = plan
@@ -487,7 +556,10 @@ impl Run {
                 reason,
             });
         }
-        chosen
+        if interrupted {
+            return Err(Interrupted);
+        }
+        Ok(chosen)
     }
 
     fn take_action(&mut self, step: &StepPlan, action: ActionRecord) {

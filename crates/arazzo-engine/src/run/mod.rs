@@ -35,7 +35,9 @@ use crate::plan::{Plan, WorkflowIndex};
 use crate::report::{Event, FailureKind, RunReport, Status};
 use crate::secrets::Secrets;
 
-pub(crate) use state::{Callee, Cont, Done, Frame, Phase, ViaStep, Waiting};
+pub(crate) use state::{
+    Callee, Cont, Done, Frame, PendingOutputs, Phase, Transfer, Transferred, ViaStep, Waiting,
+};
 pub use state::{ResumeError, RunState, STATE_VERSION};
 
 /// Bounds and policies of a run.
@@ -49,7 +51,10 @@ pub struct RunOptions {
     pub max_retries: u64,
     /// The longest wait before a retry; a longer `Retry-After` is cut to this.
     pub max_retry_delay: Duration,
-    /// The whole run's time limit.
+    /// The whole run's time limit. It bounds waiting (a request's timeout
+    /// and a retry's delay are cut to the time left) and, with
+    /// [`Run::next_with`], evaluation too: the clock is read between criteria,
+    /// between outputs and between steps.
     pub run_timeout: Option<Duration>,
     /// The default per-request timeout (a step's `timeout` replaces it).
     pub request_timeout: Duration,
@@ -127,6 +132,38 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
+/// The caller's clock as a run reads it while it works
+/// ([`Run::next_with`]).
+///
+/// [`Run::next`] is given the time once, but the work it then does without
+/// I/O — success criteria, action criteria, outputs, a regex, JSONPath or
+/// XPath over a large body — can take long. A run that reads the clock again
+/// between those units of work stops at its time limit
+/// ([`RunOptions::run_timeout`]) instead of finishing a long evaluation past
+/// it, and reports the time evaluation took in its steps' and workflows'
+/// durations.
+///
+/// Why a trait the caller hands in rather than `Instant` inside the run: the
+/// run keeps no hidden dependency on real time, so a virtual clock (scripted
+/// tests, the conformance suite, a durable executor replaying a journal)
+/// stays deterministic — it does not move while the run evaluates — and a
+/// run's times stay on the caller's clock, the one its saved state was
+/// measured on, also after it is resumed in another process. It is a trait
+/// object rather than a type parameter so that [`Run`] stays one type; the
+/// call costs nothing next to the evaluation it separates.
+pub trait RunClock {
+    /// Milliseconds on the caller's clock: the same clock as the `now_ms`
+    /// given to [`Run::next`], [`Run::deliver`] and [`Run::woke`].
+    fn now_ms(&self) -> u64;
+}
+
+/// A clock that stands still at this time: what [`Run::next`] reads.
+impl RunClock for u64 {
+    fn now_ms(&self) -> u64 {
+        *self
+    }
+}
+
 /// A run of one or more workflows.
 ///
 /// A method that reads the plan while it changes the run holds the plan by
@@ -142,6 +179,10 @@ pub struct Run {
     /// OAuth2 tokens by API and scheme ([`Run::token_key`]).
     tokens: Tokens,
     events: Vec<Event>,
+    /// When judging the current step began (on the run's clock), so that
+    /// the step's duration includes the time its evaluation took. Set and
+    /// read within one call of [`Run::next_with`], so it is not state.
+    judge_started_ms: u64,
 }
 
 impl std::fmt::Debug for Run {
@@ -195,7 +236,10 @@ impl Run {
         let mut run = Run::with_state(plan, creds, opts, state);
         // Secret inputs are masked as before: re-derive them from the inputs.
         let plan = run.plan.clone();
-        let frames = run.st.frames.iter().map(|f| (f.wf, &f.inputs));
+        let frames = run.st.frames.iter().flat_map(|f| {
+            let left = f.transfer.iter().flat_map(|c| &c.from);
+            std::iter::once((f.wf, &f.inputs)).chain(left.map(|t| (t.wf, &t.inputs)))
+        });
         let done = run.st.done.iter().map(|(wf, d)| (*wf, &d.inputs));
         for (wf, inputs) in frames.chain(done) {
             if let Some(w) = plan.workflow(wf) {
@@ -232,7 +276,8 @@ impl Run {
     }
 
     fn with_state(plan: Arc<Plan>, creds: Arc<Credentials>, opts: RunOptions, st: RunState) -> Run {
-        let mut secrets = Secrets::default();
+        // A set shared through the credentials, if the embedder shares one.
+        let mut secrets = creds.secrets();
         for s in creds.secret_values() {
             secrets.add(&s);
         }
@@ -244,6 +289,7 @@ impl Run {
             secrets,
             tokens: Tokens::default(),
             events: Vec::new(),
+            judge_started_ms: 0,
         }
     }
 
@@ -292,30 +338,34 @@ impl Run {
 
     /// Returns what the run needs next. Call it again after feeding a result;
     /// called before the result arrives, it returns the same command again.
+    ///
+    /// The run reads the time only once, so a long evaluation is neither
+    /// interrupted at the run's time limit nor counted in durations; a
+    /// driver on a real clock calls [`Run::next_with`].
     pub fn next(&mut self, now_ms: u64) -> Command {
+        self.next_with(&now_ms)
+    }
+
+    /// [`Run::next`], reading `clock` between units of work (criteria,
+    /// outputs, steps): the run stops at its time limit
+    /// ([`RunOptions::run_timeout`]) between two of them, and the time they
+    /// took shows in the durations it reports. See [`RunClock`].
+    pub fn next_with(&mut self, clock: &dyn RunClock) -> Command {
         if self.st.started_ms.is_none() {
-            self.st.started_ms = Some(now_ms);
+            self.st.started_ms = Some(clock.now_ms());
         }
         loop {
             if let Some(waiting) = self.st.waiting.clone() {
-                match self.reissue(waiting) {
+                match self.reissue(waiting, clock.now_ms()) {
                     Some(cmd) => return cmd,
                     None => continue,
                 }
             }
-            if self.st.abort.is_none()
-                && let (Some(limit), Some(start)) = (self.opts.run_timeout, self.st.started_ms)
-                && now_ms.saturating_sub(start) > limit.as_millis() as u64
-            {
-                self.st.abort = Some(format!(
-                    "the run exceeded its time limit of {} s",
-                    limit.as_secs_f64()
-                ));
-            }
-            if let Some(reason) = self.st.abort.clone()
+            if self.out_of_time(clock)
+                && let Some(reason) = self.st.abort.clone()
                 && !self.st.frames.is_empty()
             {
-                self.fail(FailureKind::Limit, reason, now_ms);
+                self.fail(FailureKind::Limit, reason, clock);
                 continue;
             }
             let Some(frame) = self.st.frames.last() else {
@@ -327,18 +377,18 @@ impl Run {
                 if self.st.abort.is_some() || self.st.done.get(&wf).is_some_and(|d| !d.called) {
                     continue;
                 }
-                self.push_frame(wf, inputs, Cont::Root, now_ms);
+                self.push_frame(wf, inputs, Cont::Root, clock);
                 continue;
             };
             match frame.phase.clone() {
-                Phase::Enter | Phase::Prepared => self.enter(now_ms),
-                Phase::StepBegin => self.step_begin(now_ms),
+                Phase::Enter | Phase::Prepared => self.enter(clock),
+                Phase::StepBegin => self.step_begin(clock),
                 Phase::Send { request } => {
-                    if let Some(cmd) = self.send(request, now_ms) {
+                    if let Some(cmd) = self.send(request, clock) {
                         return cmd;
                     }
                 }
-                Phase::Judge => self.judge(now_ms),
+                Phase::Judge => self.judge(clock),
                 Phase::AwaitResponse
                 | Phase::AwaitToken { .. }
                 | Phase::AwaitRetry
@@ -348,17 +398,47 @@ impl Run {
                     self.fail(
                         FailureKind::Internal,
                         "internal error: the workflow lost track of what it waited for".into(),
-                        now_ms,
+                        clock,
                     );
                 }
             }
         }
     }
 
+    /// Whether the run must stop: it was aborted (a limit was reached), or
+    /// it is past its time limit now, which aborts it. Checked between units
+    /// of work, so evaluation stops at the deadline too.
+    fn out_of_time(&mut self, clock: &dyn RunClock) -> bool {
+        if self.st.abort.is_none()
+            && let (Some(limit), Some(start)) = (self.opts.run_timeout, self.st.started_ms)
+            && clock.now_ms().saturating_sub(start) > limit.as_millis() as u64
+        {
+            self.st.abort = Some(format!(
+                "the run exceeded its time limit of {} s",
+                limit.as_secs_f64()
+            ));
+        }
+        self.st.abort.is_some()
+    }
+
+    /// `wait` cut to the time the run has left (and a millisecond, so that
+    /// the run is past its limit when the wait ends): a request or a retry
+    /// delay does not outlast the run.
+    fn within_time_limit(&self, wait: Duration, now_ms: u64) -> Duration {
+        match (self.opts.run_timeout, self.st.started_ms) {
+            (Some(limit), Some(start)) => {
+                let used = Duration::from_millis(now_ms.saturating_sub(start));
+                let left = limit.saturating_sub(used) + Duration::from_millis(1);
+                wait.min(left)
+            }
+            _ => wait,
+        }
+    }
+
     /// The command the run waits on, again; `None` when it can no longer be
     /// issued as it was (a token it needs was lost in a resume) and the run
     /// has gone back to obtaining it.
-    fn reissue(&mut self, waiting: Waiting) -> Option<Command> {
+    fn reissue(&mut self, waiting: Waiting, now_ms: u64) -> Option<Command> {
         match waiting {
             Waiting::Sleep { id, duration } => Some(Command::Sleep { id, duration }),
             Waiting::Response {
@@ -383,7 +463,7 @@ impl Run {
                 Ok(request) => Some(Command::Send {
                     id,
                     request,
-                    timeout: self.opts.request_timeout,
+                    timeout: self.within_time_limit(self.opts.request_timeout, now_ms),
                 }),
                 Err(e) => {
                     self.st.waiting = None;

@@ -5,8 +5,8 @@
 use arazzo_openapi::HttpRequest;
 use serde_json::{Map, Value};
 
-use super::judge::Judged;
-use super::{Callee, Cont, Done, Phase, Run};
+use super::judge::{Interrupted, Judged};
+use super::{Callee, Cont, Done, PendingOutputs, Phase, Run, RunClock, Transferred};
 use crate::context::Ctx;
 use crate::exchange::HttpResponse;
 use crate::plan::{StepPlan, Target, WorkflowIndex};
@@ -17,11 +17,21 @@ use crate::report::{
 impl Run {
     /// A warning, masked, in the current workflow's record and as an event.
     pub(super) fn warn(&mut self, wf: Option<WorkflowIndex>, step: Option<&str>, message: String) {
+        let record = self.st.frames.last().map(|f| f.record);
+        self.warn_in(record, wf, step, message);
+    }
+
+    /// A warning, masked, in workflow record `record` and as an event.
+    fn warn_in(
+        &mut self,
+        record: Option<usize>,
+        wf: Option<WorkflowIndex>,
+        step: Option<&str>,
+        message: String,
+    ) {
         let message = self.secrets.mask(&message);
         let workflow_id = wf.and_then(|w| self.plan.workflow(w)).map(|w| w.id.clone());
-        if let Some(f) = self.st.frames.last()
-            && let Some(r) = self.st.report.workflows.get_mut(f.record)
-        {
+        if let Some(r) = record.and_then(|i| self.st.report.workflows.get_mut(i)) {
             r.warnings.push(message.clone());
         }
         self.events.push(Event::Warning {
@@ -76,26 +86,35 @@ impl Run {
     /// failure is the workflow's own) and where that is written.
     fn failure(&self, kind: FailureKind) -> Option<Failure> {
         let f = self.st.frames.last()?;
-        let wf = self.plan.workflow(f.wf)?;
+        self.failure_at(f.wf, f.pc, kind)
+    }
+
+    /// The typed side of a failure of an execution of `wf` at step `pc`.
+    fn failure_at(&self, wf_i: WorkflowIndex, pc: usize, kind: FailureKind) -> Option<Failure> {
+        let wf = self.plan.workflow(wf_i)?;
         let step = match kind {
             FailureKind::Inputs | FailureKind::Limit | FailureKind::Internal => None,
-            _ => wf.steps.get(f.pc).map(|_| f.pc),
+            _ => wf.steps.get(pc).map(|_| pc),
         };
         Some(Failure {
             kind,
             step_id: step.and_then(|i| wf.steps.get(i)).map(|s| s.id.clone()),
-            location: self.plan.place(f.wf, step),
+            location: self.plan.place(wf_i, step),
         })
     }
 
-    /// Records one execution of `step` in the report and as an event.
+    /// Records one execution of `step` in the report and as an event. Its
+    /// duration is the exchange's (or, for a step without one, the time since
+    /// it began) and the time judging it took.
     pub(super) fn record_step(
         &mut self,
         step: &StepPlan,
         judged: Judged,
         action: Option<ActionRecord>,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) {
+        let now_ms = clock.now_ms();
+        let judging = now_ms.saturating_sub(self.judge_started_ms);
         let plan = &self.plan;
         let Some(f) = self.st.frames.last() else {
             return;
@@ -109,7 +128,7 @@ impl Run {
             None => (None, None, None),
         };
         let duration = match &f.exchange {
-            Some(x) if x.request.is_some() => x.duration_ms,
+            Some(x) if x.request.is_some() => x.duration_ms.saturating_add(judging),
             _ => now_ms.saturating_sub(f.step_started_ms),
         };
         let workflow_id = match step.target {
@@ -164,24 +183,31 @@ impl Run {
     }
 
     /// Ends the top workflow execution as failed.
-    pub(super) fn fail(&mut self, kind: FailureKind, message: String, now_ms: u64) {
-        self.finish(Status::Failed, Some(RunError::new(kind, message)), now_ms);
+    pub(super) fn fail(&mut self, kind: FailureKind, message: String, clock: &dyn RunClock) {
+        self.finish(Status::Failed, Some(RunError::new(kind, message)), clock);
     }
 
-    /// Evaluates the top workflow's outputs; absent or failing ones are
-    /// null, with a warning.
-    fn workflow_outputs(&mut self) -> Map<String, Value> {
-        let plan = &self.plan;
+    /// Evaluates the top workflow's outputs; absent or failing ones are null,
+    /// with a warning (returned, for the caller to give). `Interrupted` when
+    /// the run reached its time limit before they were all evaluated.
+    pub(super) fn workflow_outputs(
+        &mut self,
+        clock: &dyn RunClock,
+    ) -> Result<(Map<String, Value>, Vec<String>), Interrupted> {
+        let plan = self.plan.clone();
         let mut outputs = Map::new();
         let mut warnings = Vec::new();
-        let Some(frame) = self.st.frames.last() else {
-            return outputs;
+        let Some(wf) = self.st.frames.last().and_then(|f| plan.workflow(f.wf)) else {
+            return Ok((outputs, warnings));
         };
-        let Some(wf) = plan.workflow(frame.wf) else {
-            return outputs;
-        };
-        let ctx = Ctx::new(plan, &self.st, frame, None);
         for o in &wf.outputs {
+            if self.out_of_time(clock) {
+                return Err(Interrupted);
+            }
+            let Some(frame) = self.st.frames.last() else {
+                break;
+            };
+            let ctx = Ctx::new(&plan, &self.st, frame, None);
             let value = match o.value.evaluate(&ctx) {
                 Ok(Some(v)) => v,
                 Ok(None) => {
@@ -201,95 +227,247 @@ impl Run {
             };
             outputs.insert(o.name.clone(), value);
         }
-        let wf_i = frame.wf;
-        for w in warnings {
-            self.warn(Some(wf_i), None, w);
-        }
-        outputs
+        Ok((outputs, warnings))
     }
 
-    /// Ends the top workflow execution and resumes whatever waits for it.
-    pub(super) fn finish(&mut self, status: Status, error: Option<RunError>, now_ms: u64) {
-        let plan = self.plan.clone();
-        let outputs = if status == Status::Succeeded {
-            self.workflow_outputs()
-        } else {
-            Map::new()
-        };
+    /// Ends the top workflow execution and resumes whatever waits for it;
+    /// when that is a frame that fails with it (a retry's preparation
+    /// failed), ends that one too — a loop, not recursion, so ending a deep
+    /// stack takes no Rust stack.
+    pub(super) fn finish(&mut self, status: Status, error: Option<RunError>, clock: &dyn RunClock) {
+        let mut next = Some((status, error));
+        while let Some((status, error)) = next {
+            next = self.finish_top(status, error, clock);
+        }
+    }
+
+    /// Ends the top workflow execution, and the executions that transferred
+    /// to it by goto, newest first, each as the one after it ended; then
+    /// hands the result to what waits for the chain's first execution.
+    /// Returns the failure of the frame below when it fails with it.
+    fn finish_top(
+        &mut self,
+        status: Status,
+        error: Option<RunError>,
+        clock: &dyn RunClock,
+    ) -> Option<(Status, Option<RunError>)> {
+        let (mut status, mut error) = (status, error);
+        let mut outputs = Map::new();
+        if status == Status::Succeeded {
+            match self.workflow_outputs(clock) {
+                Ok((values, warnings)) => {
+                    let wf = self.st.frames.last().map(|f| f.wf);
+                    for w in warnings {
+                        self.warn(wf, None, w);
+                    }
+                    outputs = values;
+                }
+                Err(Interrupted) => (status, error) = (Status::Failed, Some(self.limit_error())),
+            }
+        }
         let failure = error.as_ref().and_then(|e| self.failure(e.kind));
-        let Some(frame) = self.st.frames.pop() else {
-            return;
+        let mut frame = self.st.frames.pop()?;
+        let chain = frame.transfer.take();
+        let called = chain.is_none() && matches!(frame.cont, Cont::Call | Cont::RetryVia { .. });
+        let mut ended = Ended {
+            wf: frame.wf,
+            status,
+            error: error.map(|e| RunError::new(e.kind, self.secrets.mask(&e.message))),
+            outputs,
         };
-        let wf_id = plan
-            .workflow(frame.wf)
+        self.close(
+            &ended,
+            failure,
+            frame.record,
+            frame.started_ms,
+            Done {
+                status,
+                inputs: frame.inputs,
+                outputs: ended.outputs.clone(),
+                completed_steps: frame.step_outputs.iter().map(Option::is_some).collect(),
+                called,
+            },
+            clock,
+        );
+        let (cont, last_exchange) = match chain {
+            None => (frame.cont, frame.last_exchange),
+            Some(chain) => {
+                let chain = *chain;
+                let first_called = matches!(chain.cont, Cont::Call | Cont::RetryVia { .. });
+                for (i, t) in chain.from.into_iter().enumerate().rev() {
+                    ended = self.end_transferred(t, &ended, i == 0 && first_called, clock);
+                }
+                (chain.cont, chain.last_exchange)
+            }
+        };
+        let wf_id = self
+            .plan
+            .workflow(ended.wf)
             .map(|w| w.id.clone())
             .unwrap_or_default();
-        let kind = error.as_ref().map(|e| e.kind);
-        let error = error.map(|e| self.secrets.mask(&e.message));
-        let masked_outputs = self.secrets.mask_value(&Value::Object(outputs.clone()));
-        if let Some(r) = self.st.report.workflows.get_mut(frame.record) {
-            r.status = status;
+        let error = ended.error.map(|e| e.message);
+        match cont {
+            // Nothing waits for a requested workflow or a dependency; and a
+            // frame reached by goto always carries its chain, so `Goto` is
+            // only the chain's own reason.
+            Cont::Root | Cont::Dependency | Cont::Goto => None,
+            Cont::Call => {
+                if let Some(parent) = self.frame() {
+                    parent.callee = Some(Callee {
+                        workflow: ended.wf,
+                        status: ended.status,
+                        outputs: ended.outputs,
+                        error,
+                        last_exchange: last_exchange.clone(),
+                    });
+                    // The called workflow's last exchange is now the caller's
+                    // last exchange too, so it propagates through nested calls.
+                    if last_exchange.is_some() {
+                        parent.last_exchange = last_exchange.clone();
+                    }
+                    parent.exchange = last_exchange;
+                    parent.phase = Phase::Judge;
+                }
+                None
+            }
+            Cont::RetryVia { delay_ms } => {
+                if ended.status == Status::Succeeded {
+                    self.schedule_retry(delay_ms, DelaySource::RetryAfter, clock);
+                    return None;
+                }
+                let msg = format!(
+                    "workflow `{wf_id}`, run before retrying, failed: {}",
+                    error.unwrap_or_default()
+                );
+                Some((
+                    Status::Failed,
+                    Some(RunError::new(FailureKind::Workflow, msg)),
+                ))
+            }
+        }
+    }
+
+    /// Ends an execution that made a goto, as its target (`target`) ended:
+    /// with its status, and its error said once to come from the target.
+    fn end_transferred(
+        &mut self,
+        t: Transferred,
+        target: &Ended,
+        called: bool,
+        clock: &dyn RunClock,
+    ) -> Ended {
+        let target_id = self
+            .plan
+            .workflow(target.wf)
+            .map(|w| w.id.as_str())
+            .unwrap_or("");
+        let mut status = target.status;
+        let mut error = target.error.as_ref().map(|e| {
+            let message = if e.message.contains("(reached by goto)") {
+                e.message.clone()
+            } else {
+                format!(
+                    "workflow `{target_id}` (reached by goto) failed: {}",
+                    e.message
+                )
+            };
+            RunError::new(e.kind, message)
+        });
+        let mut outputs = Map::new();
+        if status == Status::Succeeded {
+            let computed = match t.outputs {
+                PendingOutputs::Ready { outputs, warnings } => Ok((outputs, warnings)),
+                PendingOutputs::Later(frame) => {
+                    // On the stack again while its outputs are evaluated, so
+                    // that they see the run as they would have at its end.
+                    self.st.frames.push(*frame);
+                    let computed = self.workflow_outputs(clock);
+                    self.st.frames.pop();
+                    computed
+                }
+            };
+            match computed {
+                Ok((values, warnings)) => {
+                    for w in warnings {
+                        self.warn_in(Some(t.record), Some(t.wf), None, w);
+                    }
+                    outputs = values;
+                }
+                Err(Interrupted) => {
+                    status = Status::Failed;
+                    let e = self.limit_error();
+                    error = Some(RunError::new(e.kind, self.secrets.mask(&e.message)));
+                }
+            }
+        }
+        let failure = error
+            .as_ref()
+            .and_then(|e| self.failure_at(t.wf, t.pc, e.kind));
+        let ended = Ended {
+            wf: t.wf,
+            status,
+            error,
+            outputs,
+        };
+        self.close(
+            &ended,
+            failure,
+            t.record,
+            t.started_ms,
+            Done {
+                status,
+                inputs: t.inputs,
+                outputs: ended.outputs.clone(),
+                completed_steps: t.completed_steps,
+                called,
+            },
+            clock,
+        );
+        ended
+    }
+
+    /// Writes an ended execution's record (outputs and error masked), tells
+    /// it as an event, and keeps it for `$workflows` and `dependsOn`.
+    fn close(
+        &mut self,
+        ended: &Ended,
+        failure: Option<Failure>,
+        record: usize,
+        started_ms: u64,
+        done: Done,
+        clock: &dyn RunClock,
+    ) {
+        let masked_outputs = self
+            .secrets
+            .mask_value(&Value::Object(ended.outputs.clone()));
+        if let Some(r) = self.st.report.workflows.get_mut(record) {
+            r.status = ended.status;
             r.outputs = masked_outputs;
-            r.duration_ms = now_ms.saturating_sub(frame.started_ms);
-            r.error = error.clone();
+            r.duration_ms = clock.now_ms().saturating_sub(started_ms);
+            r.error = ended.error.as_ref().map(|e| e.message.clone());
             r.failure = failure;
             let record = r.clone();
             self.events.push(Event::WorkflowFinished { record });
         }
-        self.st.done.insert(
-            frame.wf,
-            Done {
-                status,
-                inputs: frame.inputs.clone(),
-                outputs: outputs.clone(),
-                completed_steps: frame.step_outputs.iter().map(Option::is_some).collect(),
-                called: matches!(frame.cont, Cont::Call | Cont::RetryVia { .. }),
-            },
-        );
-        match frame.cont {
-            Cont::Root | Cont::Dependency => {}
-            Cont::Call => {
-                if let Some(parent) = self.frame() {
-                    parent.callee = Some(Callee {
-                        workflow: frame.wf,
-                        status,
-                        outputs,
-                        error,
-                        last_exchange: frame.last_exchange.clone(),
-                    });
-                    // The called workflow's last exchange is now the caller's
-                    // last exchange too, so it propagates through nested calls.
-                    if frame.last_exchange.is_some() {
-                        parent.last_exchange = frame.last_exchange.clone();
-                    }
-                    parent.exchange = frame.last_exchange;
-                    parent.phase = Phase::Judge;
-                }
-            }
-            Cont::RetryVia { delay_ms } => {
-                if status == Status::Succeeded {
-                    self.schedule_retry(delay_ms, DelaySource::RetryAfter);
-                } else {
-                    let msg = format!(
-                        "workflow `{wf_id}`, run before retrying, failed: {}",
-                        error.unwrap_or_default()
-                    );
-                    self.fail(FailureKind::Workflow, msg, now_ms);
-                }
-            }
-            Cont::Goto => {
-                // A goto to a workflow is a one-way transfer: the workflow that
-                // made it ends as the target ended.
-                let error = error.map(|e| {
-                    let message = if e.contains("(reached by goto)") {
-                        e
-                    } else {
-                        format!("workflow `{wf_id}` (reached by goto) failed: {e}")
-                    };
-                    RunError::new(kind.unwrap_or(FailureKind::Workflow), message)
-                });
-                self.finish(status, error, now_ms);
-            }
-        }
+        self.st.done.insert(ended.wf, done);
     }
+
+    /// The failure of a run stopped by a limit (its time limit, usually).
+    pub(super) fn limit_error(&self) -> RunError {
+        let reason = self
+            .st
+            .abort
+            .clone()
+            .unwrap_or_else(|| "the run was stopped".into());
+        RunError::new(FailureKind::Limit, reason)
+    }
+}
+
+/// How a workflow execution ended, as the next one of its goto chain (or
+/// what waits for the chain) sees it. The error's message is masked.
+struct Ended {
+    wf: WorkflowIndex,
+    status: Status,
+    error: Option<RunError>,
+    outputs: Map<String, Value>,
 }

@@ -9,7 +9,7 @@ use arazzo_openapi::HttpRequest;
 use arazzo_openapi::request::{BodyValue, ParamValue, build_request};
 use serde_json::Value;
 
-use super::{Command, Phase, Run, Token, Waiting};
+use super::{Command, Phase, Run, RunClock, Token, Waiting};
 use crate::auth::{self, Applied, AuthDecision, ClientAuth, Credential};
 use crate::context::Ctx;
 use crate::exchange::{Exchange, HttpResponse, TransportError, parse_body, replace};
@@ -209,7 +209,8 @@ impl Run {
     }
 
     /// Authorizes `request` (fetching a token first if needed) and sends it.
-    pub(super) fn send(&mut self, request: HttpRequest, now_ms: u64) -> Option<Command> {
+    pub(super) fn send(&mut self, request: HttpRequest, clock: &dyn RunClock) -> Option<Command> {
+        let now_ms = clock.now_ms();
         let plan = self.plan.clone();
         let f = self.st.frames.last()?;
         let wf = plan.workflow(f.wf)?;
@@ -235,13 +236,14 @@ impl Run {
                 }
             }
             AuthDecision::NeedToken { scheme } => {
-                return self.fetch_token(api_i, &scheme, request);
+                return self.fetch_token(api_i, &scheme, request, now_ms);
             }
         }
         let timeout = step
             .timeout_ms
             .map(Duration::from_millis)
             .unwrap_or(self.opts.request_timeout);
+        let timeout = self.within_time_limit(timeout, now_ms);
         let id = self.id();
         let wf_id = wf.id.clone();
         let step_id = step.id.clone();
@@ -308,6 +310,7 @@ impl Run {
         api_i: ApiIndex,
         scheme: &str,
         request: HttpRequest,
+        now_ms: u64,
     ) -> Option<Command> {
         match self.token_request(api_i, scheme) {
             Ok(req) => {
@@ -320,7 +323,7 @@ impl Run {
                         scheme: scheme.to_string(),
                     };
                 }
-                let timeout = self.opts.request_timeout;
+                let timeout = self.within_time_limit(self.opts.request_timeout, now_ms);
                 Some(self.issue(
                     Command::Send {
                         id,
@@ -361,6 +364,9 @@ impl Run {
                     .workflow(f.wf)
                     .map(|w| w.id.clone())
                     .unwrap_or_default();
+                // Tokens are secrets before the response is logged.
+                let ct = resp.header("content-type");
+                auth::add_token_secrets(&mut self.secrets, ct.as_deref(), &resp.body);
                 self.log_response(&wf_id, "oauth2", &resp, 0);
                 auth::parse_token_response(
                     resp.status,

@@ -20,7 +20,10 @@ use crate::plan::{ApiIndex, Plan, WorkflowIndex};
 use crate::report::{Reason, RunReport, Status};
 
 /// The version of the state's format; a state of another version is refused.
-pub const STATE_VERSION: u32 = 1;
+///
+/// 2: a workflow execution reached by goto replaces the one that made the
+/// goto on the stack and carries it in [`Frame::transfer`] (1 kept both).
+pub const STATE_VERSION: u32 = 2;
 
 /// Why a workflow execution was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +139,127 @@ pub(crate) struct Frame {
     pub(crate) callee: Option<Callee>,
     /// Set while a step runs in preparation for retrying another.
     pub(crate) via: Option<ViaStep>,
+    /// For an execution reached by goto: the executions that transferred to
+    /// it, which end as it ends.
+    pub(crate) transfer: Option<Box<Transfer>>,
+}
+
+/// The executions a goto chain has left behind, carried by the execution
+/// the chain has reached.
+///
+/// A goto to a workflow is a tail call: the execution that makes it leaves
+/// the stack and the target takes its place, so a workflow that restarts
+/// itself a hundred thousand times keeps one frame (and the run's Rust stack
+/// stays flat). What the left executions still need — their records, their
+/// outputs, what their caller waits for — is kept here, and they are ended,
+/// newest first, when the execution the chain reached ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Transfer {
+    /// How the chain's first execution was started: what waits for the end
+    /// of the chain (a calling step, a retry, nothing).
+    pub(crate) cont: Cont,
+    /// The first execution's last exchange, which its caller sees.
+    pub(crate) last_exchange: Option<Exchange>,
+    /// The executions that made a goto, first first.
+    pub(crate) from: Vec<Transferred>,
+    /// For each workflow in `from`, the position of its latest execution
+    /// (at most one entry per workflow of the plan), so that looking a
+    /// workflow up does not walk the chain.
+    pub(crate) latest: Vec<(WorkflowIndex, usize)>,
+}
+
+impl Transfer {
+    /// A chain that starts with the execution `first` leaves.
+    pub(crate) fn starting_at(first: &Frame) -> Transfer {
+        Transfer {
+            cont: first.cont,
+            last_exchange: first.last_exchange.clone(),
+            from: Vec::new(),
+            latest: Vec::new(),
+        }
+    }
+
+    /// Adds the execution that made the latest goto.
+    pub(crate) fn push(&mut self, t: Transferred) {
+        let i = self.from.len();
+        match self.latest.iter_mut().find(|(wf, _)| *wf == t.wf) {
+            Some(entry) => entry.1 = i,
+            None => self.latest.push((t.wf, i)),
+        }
+        self.from.push(t);
+    }
+
+    /// The latest execution of `wf` in the chain.
+    pub(crate) fn find(&self, wf: WorkflowIndex) -> Option<&Transferred> {
+        let (_, i) = self.latest.iter().find(|(w, _)| *w == wf)?;
+        self.from.get(*i)
+    }
+}
+
+/// An execution that made a goto to a workflow and waits, off the stack,
+/// for the end of its target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Transferred {
+    pub(crate) wf: WorkflowIndex,
+    /// Its record in the report.
+    pub(crate) record: usize,
+    /// The step that made the goto (where a failure of it is placed).
+    pub(crate) pc: usize,
+    pub(crate) started_ms: u64,
+    /// The inputs as validated.
+    pub(crate) inputs: Map<String, Value>,
+    /// Which steps completed successfully.
+    pub(crate) completed_steps: Vec<bool>,
+    /// Its outputs, used if the chain succeeds.
+    pub(crate) outputs: PendingOutputs,
+}
+
+/// The outputs of an execution that made a goto.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum PendingOutputs {
+    /// Evaluated at the goto: they read only the execution itself (its
+    /// inputs, steps, last exchange), which the goto freezes, so the value is
+    /// the one evaluating them at the end would give. The warnings are given
+    /// only if the outputs are used.
+    Ready {
+        outputs: Map<String, Value>,
+        warnings: Vec<String>,
+    },
+    /// They read `$workflows`, which may change while the target runs:
+    /// evaluated when the chain ends, on the execution as it was.
+    Later(Box<Frame>),
+}
+
+/// A running workflow execution, as [`RunState::running`] finds it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Running<'a> {
+    /// On the stack.
+    Frame(&'a Frame),
+    /// Left by a goto, waiting for its target.
+    Transferred(&'a Transferred),
+}
+
+impl<'a> Running<'a> {
+    /// Its inputs (as validated): what `$workflows.<id>.inputs` reads of a
+    /// running workflow.
+    #[allow(
+        dead_code,
+        reason = "for `Ctx::workflow_input`, which looks only at the stack so far"
+    )]
+    pub(crate) fn inputs(self) -> &'a Map<String, Value> {
+        match self {
+            Running::Frame(f) => &f.inputs,
+            Running::Transferred(t) => &t.inputs,
+        }
+    }
+
+    /// Whether its step `step` completed successfully.
+    pub(crate) fn completed(self, step: usize) -> bool {
+        match self {
+            Running::Frame(f) => f.step_outputs.get(step).is_some_and(Option::is_some),
+            Running::Transferred(t) => t.completed_steps.get(step).copied().unwrap_or(false),
+        }
+    }
 }
 
 /// A completed workflow, for `$workflows.<id>.*` and `dependsOn`.
@@ -225,6 +349,21 @@ impl RunState {
         &self.plan
     }
 
+    /// The latest running execution of workflow `wf`: on the stack, or left
+    /// by a goto and waiting for its target (which sits at its place in the
+    /// stack, so an execution is found before those that transferred to it).
+    pub(crate) fn running(&self, wf: WorkflowIndex) -> Option<Running<'_>> {
+        for f in self.frames.iter().rev() {
+            if f.wf == wf {
+                return Some(Running::Frame(f));
+            }
+            if let Some(t) = f.transfer.as_ref().and_then(|c| c.find(wf)) {
+                return Some(Running::Transferred(t));
+            }
+        }
+        None
+    }
+
     /// Checks that the state was written for `plan` and that every index in
     /// it is one of the plan's, so that running it cannot index out of bounds.
     pub(crate) fn check(&self, plan: &Plan) -> Result<(), ResumeError> {
@@ -255,28 +394,30 @@ impl RunState {
             }
         }
         for (i, f) in self.frames.iter().enumerate() {
-            let Some(n) = steps_of(f.wf) else {
-                return bad(format!("frame {i} runs a workflow that is not in the plan"));
-            };
-            if f.pc > n || f.step_outputs.len() != n {
-                return bad(format!("frame {i} is at a step the workflow does not have"));
+            self.check_frame(plan, f, &format!("frame {i}"))?;
+            let Some(chain) = &f.transfer else { continue };
+            for (j, t) in chain.from.iter().enumerate() {
+                let what = format!("execution {j} that transferred to frame {i}");
+                match steps_of(t.wf) {
+                    Some(n) if t.pc < n && t.completed_steps.len() == n => {}
+                    _ => return bad(format!("{what} does not match the plan")),
+                }
+                if t.record >= self.report.workflows.len() {
+                    return bad(format!("{what} has no record in the report"));
+                }
+                if let PendingOutputs::Later(frame) = &t.outputs {
+                    if frame.wf != t.wf || frame.transfer.is_some() {
+                        return bad(format!("{what} keeps another execution"));
+                    }
+                    self.check_frame(plan, frame, &what)?;
+                }
             }
-            if f.record >= self.report.workflows.len() {
-                return bad(format!("frame {i} has no record in the report"));
-            }
-            if let Some(v) = &f.via
-                && v.return_pc >= n
-            {
-                return bad(format!(
-                    "frame {i} returns to a step the workflow does not have"
-                ));
-            }
-            if let Some(c) = &f.callee
-                && steps_of(c.workflow).is_none()
-            {
-                return bad(format!(
-                    "frame {i} waits on a workflow that is not in the plan"
-                ));
+            let indexed = chain
+                .latest
+                .iter()
+                .all(|(wf, j)| chain.from.get(*j).is_some_and(|t| t.wf == *wf));
+            if !indexed || chain.latest.len() > chain.from.len() {
+                return bad(format!("the goto chain of frame {i} is inconsistent"));
             }
         }
         if let Some(Waiting::Token { api, .. }) = &self.waiting
@@ -286,6 +427,34 @@ impl RunState {
         }
         if self.waiting.is_some() && self.frames.is_empty() {
             return bad("the state waits on a command but runs no workflow".into());
+        }
+        Ok(())
+    }
+}
+
+impl RunState {
+    /// Checks that a frame's indices are the plan's; `what` names it.
+    fn check_frame(&self, plan: &Plan, f: &Frame, what: &str) -> Result<(), ResumeError> {
+        let steps_of = |wf: WorkflowIndex| plan.workflow(wf).map(|w| w.steps.len());
+        let bad = |why: &str| Err(ResumeError::Inconsistent(format!("{what} {why}")));
+        let Some(n) = steps_of(f.wf) else {
+            return bad("runs a workflow that is not in the plan");
+        };
+        if f.pc > n || f.step_outputs.len() != n {
+            return bad("is at a step the workflow does not have");
+        }
+        if f.record >= self.report.workflows.len() {
+            return bad("has no record in the report");
+        }
+        if let Some(v) = &f.via
+            && v.return_pc >= n
+        {
+            return bad("returns to a step the workflow does not have");
+        }
+        if let Some(c) = &f.callee
+            && steps_of(c.workflow).is_none()
+        {
+            return bad("waits on a workflow that is not in the plan");
         }
         Ok(())
     }

@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Cont, Frame, Phase, Run};
+use super::judge::Interrupted;
+use super::{Cont, Frame, PendingOutputs, Phase, Run, RunClock, Transfer, Transferred};
 use crate::context::Ctx;
 use crate::exchange::Exchange;
 use crate::plan::{ParamPlan, StepDep, Target, WorkflowIndex};
@@ -18,20 +19,15 @@ impl Run {
         wf: WorkflowIndex,
         given: Map<String, Value>,
         cont: Cont,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) {
         let plan = &self.plan;
         let Some(w) = plan.workflow(wf) else {
             return;
         };
-        // A goto to a workflow is a one-way transfer (a tail call), so the
-        // frames it leaves behind do not count as nesting.
-        let depth = self
-            .st
-            .frames
-            .iter()
-            .filter(|f| f.cont != Cont::Goto)
-            .count();
+        // A goto to a workflow is a one-way transfer (a tail call): its target
+        // takes the place of the frame that made it, so it nests no deeper.
+        let depth = self.st.frames.len();
         if cont != Cont::Goto && depth >= self.opts.max_depth {
             self.st.abort = Some(format!(
                 "workflows nest deeper than {} levels (a workflow calling itself?)",
@@ -52,6 +48,7 @@ impl Run {
             synthesized_inputs: Vec::new(),
         });
         let record = self.st.report.workflows.len() - 1;
+        let now_ms = clock.now_ms();
         self.st.frames.push(Frame {
             wf,
             inputs: Map::new(),
@@ -69,12 +66,13 @@ impl Run {
             last_exchange: None,
             callee: None,
             via: None,
+            transfer: None,
         });
     }
 
     /// Starts a workflow execution: validates its inputs (defaults applied),
     /// runs unmet dependencies with those inputs, then begins its first step.
-    pub(super) fn enter(&mut self, now_ms: u64) {
+    pub(super) fn enter(&mut self, clock: &dyn RunClock) {
         let plan = self.plan.clone();
         let Some(f) = self.st.frames.last() else {
             return;
@@ -82,7 +80,7 @@ impl Run {
         let Some(wf) = plan.workflow(f.wf) else {
             return;
         };
-        if f.phase == Phase::Enter && !self.prepare_inputs(now_ms) {
+        if f.phase == Phase::Enter && !self.prepare_inputs(clock) {
             return;
         }
         let Some(f) = self.st.frames.last() else {
@@ -95,19 +93,19 @@ impl Run {
                 Some(d) if d.status == Status::Succeeded => continue,
                 Some(_) => {
                     let msg = format!("dependency `{dep_id}` failed");
-                    self.fail(FailureKind::Dependency, msg, now_ms);
+                    self.fail(FailureKind::Dependency, msg, clock);
                     return;
                 }
                 None => {
-                    if self.st.frames.iter().any(|x| x.wf == dep) {
+                    if self.st.running(dep).is_some() {
                         let msg = format!(
                             "dependency `{dep_id}` is already running (a dependency cycle)"
                         );
-                        self.fail(FailureKind::Dependency, msg, now_ms);
+                        self.fail(FailureKind::Dependency, msg, clock);
                         return;
                     }
                     let inputs = f.inputs.clone();
-                    self.push_frame(dep, inputs, Cont::Dependency, now_ms);
+                    self.push_frame(dep, inputs, Cont::Dependency, clock);
                     return;
                 }
             }
@@ -117,7 +115,7 @@ impl Run {
             return;
         };
         f.phase = Phase::StepBegin;
-        f.started_ms = now_ms;
+        f.started_ms = clock.now_ms();
         let (record, cont) = (f.record, f.cont);
         let inputs = self
             .st
@@ -136,7 +134,7 @@ impl Run {
 
     /// Validates the top frame's inputs (defaults applied) and records them;
     /// false when they are invalid and the workflow has failed.
-    fn prepare_inputs(&mut self, now_ms: u64) -> bool {
+    fn prepare_inputs(&mut self, clock: &dyn RunClock) -> bool {
         let plan = &self.plan;
         let Some(f) = self.st.frames.last() else {
             return false;
@@ -146,6 +144,10 @@ impl Run {
         };
         let given = f.given.clone();
         let record = f.record;
+        // Secret inputs are masked even when they are invalid.
+        for v in wf.inputs.secret_values(&given) {
+            self.secrets.add_value(v);
+        }
         match wf.inputs.prepare(&given) {
             Ok(inputs) => {
                 for p in wf.inputs.properties().into_iter().filter(|p| p.secret) {
@@ -171,7 +173,7 @@ impl Run {
                 }
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 let msg = format!("invalid inputs: {}", list.join("; "));
-                self.fail(FailureKind::Inputs, msg, now_ms);
+                self.fail(FailureKind::Inputs, msg, clock);
                 false
             }
         }
@@ -179,7 +181,7 @@ impl Run {
 
     /// Begins step `pc` of the top frame: checks its `dependsOn` and the
     /// run's step limit, then starts the work its kind calls for.
-    pub(super) fn step_begin(&mut self, now_ms: u64) {
+    pub(super) fn step_begin(&mut self, clock: &dyn RunClock) {
         let plan = self.plan.clone();
         let Some(f) = self.st.frames.last() else {
             return;
@@ -188,11 +190,11 @@ impl Run {
             return;
         };
         let Some(step) = wf.steps.get(f.pc) else {
-            self.finish(Status::Succeeded, None, now_ms);
+            self.finish(Status::Succeeded, None, clock);
             return;
         };
         if let Some(msg) = self.unmet_dependency(f) {
-            self.fail(FailureKind::Dependency, msg, now_ms);
+            self.fail(FailureKind::Dependency, msg, clock);
             return;
         }
         self.st.steps_executed += 1;
@@ -209,6 +211,7 @@ impl Run {
             attempt: f.attempt,
             target: plan.target_label(&step.target),
         });
+        let now_ms = clock.now_ms();
         if let Some(f) = self.frame() {
             f.step_started_ms = now_ms;
             f.exchange = None;
@@ -224,7 +227,7 @@ impl Run {
                 self.fail_before_send(FailureKind::Unsupported, reason.clone())
             }
             Target::Workflow(callee) => match self.eval_inputs(&step.params) {
-                Ok(inputs) => self.call(*callee, inputs, Cont::Call, now_ms),
+                Ok(inputs) => self.call(*callee, inputs, Cont::Call, clock),
                 Err(e) => self.fail_before_send(FailureKind::Request, e),
             },
             Target::Operation(op) => match self.build(step, *op) {
@@ -239,18 +242,88 @@ impl Run {
     }
 
     /// The top frame waits while workflow `callee` runs on top of it, called
-    /// as `cont` says (a workflow step, a goto, a retry that runs it first).
+    /// as `cont` says (a workflow step, a retry that runs it first; a goto
+    /// does not wait, see `transfer`).
     pub(super) fn call(
         &mut self,
         callee: WorkflowIndex,
         inputs: Map<String, Value>,
         cont: Cont,
-        now_ms: u64,
+        clock: &dyn RunClock,
     ) {
         if let Some(f) = self.frame() {
             f.phase = Phase::AwaitCallee;
         }
-        self.push_frame(callee, inputs, cont, now_ms);
+        self.push_frame(callee, inputs, cont, clock);
+    }
+
+    /// A goto to workflow `to`, made by the top frame: a one-way transfer and
+    /// a tail call. The frame leaves the stack and `to` takes its place,
+    /// carrying it in its goto chain: it ends when `to` ends, as `to` ended
+    /// (`finish`). So a workflow that restarts itself keeps one frame, and
+    /// its nesting depth is the one of the frame it replaces.
+    ///
+    /// Its outputs are evaluated now unless they read `$workflows` (the one
+    /// thing that can change while `to` runs); then the frame is kept to
+    /// evaluate them at the end.
+    pub(super) fn transfer(
+        &mut self,
+        to: WorkflowIndex,
+        inputs: Map<String, Value>,
+        clock: &dyn RunClock,
+    ) {
+        let plan = self.plan.clone();
+        let Some(wf) = self.st.frames.last().and_then(|f| plan.workflow(f.wf)) else {
+            return;
+        };
+        let reads_workflows = wf.outputs.iter().any(|o| {
+            o.value
+                .expressions()
+                .iter()
+                .any(|(_, e, _)| matches!(e, arazzo_expr::Expression::Workflows { .. }))
+        });
+        let ready = if reads_workflows {
+            None
+        } else {
+            match self.workflow_outputs(clock) {
+                Ok(computed) => Some(computed),
+                // Past its time limit: the run fails this workflow next.
+                Err(Interrupted) => return,
+            }
+        };
+        let Some(mut frame) = self.st.frames.pop() else {
+            return;
+        };
+        let mut chain = match frame.transfer.take() {
+            Some(chain) => *chain,
+            None => Transfer::starting_at(&frame),
+        };
+        let (inputs_kept, completed_steps) = (
+            frame.inputs.clone(),
+            frame.step_outputs.iter().map(Option::is_some).collect(),
+        );
+        let (wf_i, record, pc, started_ms) = (frame.wf, frame.record, frame.pc, frame.started_ms);
+        let outputs = match ready {
+            Some((outputs, warnings)) => PendingOutputs::Ready { outputs, warnings },
+            None => {
+                // Its caller sees the chain's first exchange, kept in the chain.
+                frame.last_exchange = None;
+                PendingOutputs::Later(Box::new(frame))
+            }
+        };
+        chain.push(Transferred {
+            wf: wf_i,
+            record,
+            pc,
+            started_ms,
+            inputs: inputs_kept,
+            completed_steps,
+            outputs,
+        });
+        self.push_frame(to, inputs, Cont::Goto, clock);
+        if let Some(f) = self.frame() {
+            f.transfer = Some(Box::new(chain));
+        }
     }
 
     /// Why the current step cannot run yet: step `dependsOn` (1.1) is a join
@@ -282,8 +355,8 @@ impl Run {
         match dep {
             StepDep::Step(i) => frame.step_outputs.get(i).is_some_and(Option::is_some),
             StepDep::Other { workflow, step } => {
-                if let Some(f) = self.st.frames.iter().rev().find(|f| f.wf == workflow) {
-                    return f.step_outputs.get(step).is_some_and(Option::is_some);
+                if let Some(running) = self.st.running(workflow) {
+                    return running.completed(step);
                 }
                 self.st
                     .done
