@@ -4,6 +4,18 @@
 //! request by a timeout and a size cap, and a document that was itself
 //! fetched over the network may not read local files (so a hostile remote
 //! description cannot make the engine read `/etc/passwd` into a request).
+//!
+//! Local files are read only when they are regular files, at most
+//! [`DefaultFetcher::max_bytes`] of them ([`read_local`]): a FIFO would block
+//! the reader until some other process writes to it (forever, if none
+//! does), and a device such as `/dev/zero` never ends.
+//!
+//! Remote fetches follow at most [`MAX_REDIRECTS`] redirects, and only to
+//! the same origin (scheme, host and port) as the URL asked for: a
+//! description that moved to another host is an error naming both URLs, not
+//! a silent fetch from somewhere else. They send no `Referer` header, no
+//! cookies and no credentials (arazzo-run's `--auth` values are for the
+//! workflow's API calls only).
 
 use std::io::Read;
 use std::time::Duration;
@@ -76,10 +88,86 @@ impl Default for DefaultFetcher {
     fn default() -> Self {
         DefaultFetcher {
             timeout: Duration::from_secs(30),
-            max_bytes: 64 * 1024 * 1024,
+            max_bytes: arazzo_model::load::MAX_DOCUMENT_BYTES,
             allow_remote: true,
         }
     }
+}
+
+/// How many redirects a remote fetch follows (each within the same origin).
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Reads the local file at `path`, refusing anything but a regular file and
+/// anything larger than `max` bytes.
+///
+/// FIFOs, sockets and devices are refused before they are opened (opening a
+/// FIFO blocks until a writer comes; `/dev/zero` has no end), and the file
+/// is checked again once open; at most `max + 1` bytes are ever read, so a
+/// file that grows while it is read is refused too. A FIFO swapped in
+/// between the check and the open could still block the open; only someone
+/// who can write to the file's folder can do that.
+pub fn read_local(path: &std::path::Path, max: usize) -> Result<Vec<u8>, FetchError> {
+    let display = path.display().to_string();
+    let fail = |reason: String| FetchError::File {
+        path: display.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(fail(not_regular(&meta)));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    let meta = file.metadata().map_err(|e| fail(io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(fail(not_regular(&meta)));
+    }
+    if meta.len() > max as u64 {
+        return Err(FetchError::TooLarge {
+            url: display,
+            limit: max,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(max));
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(io_reason(&e)))?;
+    if bytes.len() > max {
+        return Err(FetchError::TooLarge {
+            url: display,
+            limit: max,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Why a path that is not a regular file is not read.
+fn not_regular(meta: &std::fs::Metadata) -> String {
+    let t = meta.file_type();
+    let what = if t.is_dir() {
+        return "it is a directory".into();
+    } else {
+        kind_of(t)
+    };
+    format!("it is {what}, not a regular file (only regular files are read)")
+}
+
+#[cfg(unix)]
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(_: std::fs::FileType) -> &'static str {
+    "not a file"
 }
 
 impl Fetcher for DefaultFetcher {
@@ -116,24 +204,7 @@ impl DefaultFetcher {
             path: url.to_string(),
             reason: "not a local file path".into(),
         })?;
-        let display = path.display().to_string();
-        let file = std::fs::File::open(&path).map_err(|e| FetchError::File {
-            path: display.clone(),
-            reason: io_reason(&e),
-        })?;
-        let mut bytes = Vec::new();
-        file.take(self.max_bytes as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| FetchError::File {
-                path: display.clone(),
-                reason: io_reason(&e),
-            })?;
-        if bytes.len() > self.max_bytes {
-            return Err(FetchError::TooLarge {
-                url: display,
-                limit: self.max_bytes,
-            });
-        }
+        let bytes = read_local(&path, self.max_bytes)?;
         Ok(Fetched {
             url: url.clone(),
             bytes,
@@ -185,13 +256,50 @@ mod remote {
                     .build()
                     .map_err(|e| e.to_string())?;
                 let client = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::limited(5))
+                    .redirect(reqwest::redirect::Policy::custom(same_origin))
+                    .referer(false)
                     .build()
                     .map_err(|e| e.to_string())?;
                 Ok(Shared { runtime, client })
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The redirect policy: at most [`super::MAX_REDIRECTS`], each to the
+    /// origin of the URL first asked for.
+    fn same_origin(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        if first.origin() != attempt.url().origin() {
+            let msg = format!(
+                "it redirects to {}, another origin; descriptions are fetched only from the origin they are named by (use the new URL)",
+                attempt.url()
+            );
+            return attempt.error(msg);
+        }
+        if attempt.previous().len() > super::MAX_REDIRECTS {
+            let msg = format!("more than {} redirects", super::MAX_REDIRECTS);
+            return attempt.error(msg);
+        }
+        attempt.follow()
+    }
+
+    /// An error with its causes (reqwest's own message for a refused
+    /// redirect says only that following it failed).
+    fn reason(e: &reqwest::Error) -> String {
+        let mut out = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            source = s.source();
+        }
+        out
     }
 
     pub(super) fn fetch(url: &Url, timeout: Duration, max: usize) -> Result<Fetched, FetchError> {
@@ -233,7 +341,7 @@ mod remote {
             )
             .send()
             .await
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(reason(&e)))?;
         if !resp.status().is_success() {
             return Err(err(format!("HTTP status {}", resp.status())));
         }

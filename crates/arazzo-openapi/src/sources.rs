@@ -122,6 +122,17 @@ impl Sources {
             s.load_sources_of(next, opts, &mut by_url);
             next += 1;
         }
+        // `dependsOn` cycles through several documents, which no document
+        // shows by itself.
+        let cycles = {
+            let docs: Vec<&Document> = s.arazzo.iter().map(|a| a.doc.as_ref()).collect();
+            let resolve = |d: usize, name: &str| match s.arazzo.get(d)?.sources.get(name)? {
+                SourceTarget::Arazzo(i) => Some(*i),
+                _ => None,
+            };
+            arazzo_model::validate::cross_document_cycles(&docs, &resolve)
+        };
+        s.diagnostics.extend(cycles);
         s
     }
 

@@ -19,6 +19,8 @@ mod parameters;
 mod references;
 mod workflow;
 
+pub use cycles::cross_document_cycles;
+
 /// A reference to a component: `$components.<kind>.<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComponentKind {
