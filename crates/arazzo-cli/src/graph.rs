@@ -15,7 +15,7 @@ use crate::output::color_enabled;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Paste the output into Markdown inside a ```mermaid block.")]
 pub struct GraphArgs {
-    /// The Arazzo document.
+    /// The Arazzo document: a path, an http(s) URL, or `-` for standard input.
     #[arg(value_name = "FILE")]
     pub file: String,
 
@@ -27,8 +27,8 @@ pub struct GraphArgs {
 /// Runs `arazzo-run graph`.
 pub fn run(args: GraphArgs) -> ExitCode {
     let color = color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let (name, bytes) = match crate::input::read(&args.file) {
-        Ok(x) => x,
+    let (name, bytes) = match crate::input::read_location(&args.file) {
+        Ok(x) => (x.name, x.bytes),
         Err(d) => {
             let _ = writeln!(anstream::stderr(), "{}", d.render(color));
             return exit::code(exit::INVALID);

@@ -11,7 +11,7 @@ use crate::output::color_enabled;
 /// Arguments of `arazzo-run list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// The Arazzo document.
+    /// The Arazzo document: a path, an http(s) URL, or `-` for standard input.
     #[arg(value_name = "FILE")]
     pub file: String,
 }
@@ -19,8 +19,8 @@ pub struct ListArgs {
 /// Runs `arazzo-run list`.
 pub fn run(args: ListArgs) -> ExitCode {
     let color = color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let (name, bytes) = match crate::input::read(&args.file) {
-        Ok(x) => x,
+    let (name, bytes) = match crate::input::read_location(&args.file) {
+        Ok(x) => (x.name, x.bytes),
         Err(d) => {
             let _ = writeln!(anstream::stderr(), "{}", d.render(color));
             return exit::code(exit::INVALID);

@@ -12,7 +12,8 @@ use crate::run::FlagHints;
 /// Arguments of `arazzo-run validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Arazzo documents to check (YAML or JSON); `-` reads standard input.
+    /// Arazzo documents to check (YAML or JSON): paths, http(s) URLs, or `-`
+    /// for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
 
@@ -75,9 +76,9 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     exit::code(if failed { exit::INVALID } else { exit::SUCCESS })
 }
 
-/// Reads and checks one file (its sources too, unless `no_sources`).
+/// Reads and checks one file or URL (its sources too, unless `no_sources`).
 fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: bool) -> FileReport {
-    let (name, bytes) = match crate::input::read(file) {
+    let doc = match crate::input::read_location(file) {
         Ok(x) => x,
         Err(d) => {
             return FileReport {
@@ -86,17 +87,15 @@ fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: b
             };
         }
     };
-    let mut diagnostics = if no_sources || file == "-" {
-        arazzo_model::check(&name, &bytes).1
-    } else {
-        let url = arazzo_openapi::fetch::parse_location(file);
-        match url {
-            Some(url) => match arazzo_engine::compile_bytes(&name, url, &bytes, options) {
+    let crate::input::Document { name, bytes, url } = doc;
+    let mut diagnostics = match url {
+        Some(url) if !no_sources => {
+            match arazzo_engine::compile_bytes(&name, url, &bytes, options) {
                 Ok(c) => c.diagnostics,
                 Err(d) => d,
-            },
-            None => arazzo_model::check(&name, &bytes).1,
+            }
         }
+        _ => arazzo_model::check(&name, &bytes).1,
     };
     diag::sort(&mut diagnostics);
     FileReport {
