@@ -547,6 +547,8 @@ impl Run {
             .map(|w| w.id.clone())
             .unwrap_or_default();
         for (name, condition, passed, reason) in evaluated {
+            // Masked like the success criteria's: a reason quotes the response.
+            let reason = reason.map(|r| self.secrets.mask(&r));
             self.events.push(Event::CriterionEvaluated {
                 workflow_id: wf_id.clone(),
                 step_id: step.id.clone(),
