@@ -213,7 +213,8 @@ pub struct StepRecord {
     pub method: Option<String>,
     /// The request URL (secrets masked), for operation steps.
     pub url: Option<String>,
-    /// Wall time of the exchange (or the called workflow), in milliseconds.
+    /// Wall time of the exchange (or the called workflow) and of judging it
+    /// (criteria, outputs, the action's criteria), in milliseconds.
     pub duration_ms: u64,
     /// The step's outputs (secrets masked).
     pub outputs: Value,
@@ -245,7 +246,8 @@ pub struct WorkflowRecord {
     pub inputs: Value,
     /// Its outputs (secrets masked); `{}` when it failed.
     pub outputs: Value,
-    /// Wall time, in milliseconds.
+    /// Wall time from its start to its end, evaluation included, in
+    /// milliseconds. A workflow that made a goto ends when its target ends.
     pub duration_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
@@ -293,7 +295,10 @@ pub enum Event {
         workflow_id: String,
         /// The inputs (secrets masked).
         inputs: Value,
-        /// Nesting depth (0 for the requested workflow).
+        /// Nesting depth (0 for the requested workflow). A workflow reached
+        /// by goto takes the place of the one that made the goto, so it has
+        /// that one's depth; both then end (the target first) with a
+        /// `WorkflowFinished` each.
         depth: usize,
         /// Why it runs (`requested`, `dependency`, `called`, `goto`).
         reason: Reason,

@@ -466,3 +466,49 @@ workflows:
         Some("dependency `a` is already running (a dependency cycle)")
     );
 }
+
+#[test]
+fn transfers_do_not_count_as_nesting_but_calls_still_do() {
+    // `a` goes to `b`, which calls `a` again: every call nests a level, every
+    // goto takes the place of its workflow.
+    let plan = plan(
+        r#"
+arazzo: 1.0.1
+info: {title: depth, version: "1"}
+sourceDescriptions: [{name: api, url: ./api.openapi.yaml, type: openapi}]
+workflows:
+  - workflowId: a
+    steps:
+      - stepId: first
+        operationId: ping
+        onSuccess:
+          - {name: toB, type: goto, workflowId: b}
+  - workflowId: b
+    steps:
+      - stepId: call
+        workflowId: a
+"#,
+    );
+    let mut run = start(&plan, "a", RunOptions::default());
+    let mut most_frames = 0;
+    let mut deepest = 0;
+    serve(&mut run, echo, |run, events| {
+        most_frames = most_frames.max(frames(run));
+        for e in events {
+            if let Event::WorkflowStarted { depth, .. } = e {
+                deepest = deepest.max(depth);
+            }
+        }
+    });
+    let report = run.report();
+    let limit = "workflows nest deeper than 32 levels (a workflow calling itself?)";
+    let first = &report.workflows[0];
+    assert!(
+        first.error.as_deref().is_some_and(|e| e.ends_with(limit)),
+        "{:?}",
+        first.error
+    );
+    // 32 levels of calls (the 33rd call is refused), each reached through a goto.
+    assert_eq!(deepest, 31);
+    assert_eq!(most_frames, 32);
+}
