@@ -33,8 +33,7 @@ paths:
 /// How many criteria the step checks.
 const CRITERIA: usize = 40;
 
-/// A workflow whose one step checks `CRITERIA` criteria, then has `OUTPUTS`
-/// outputs.
+/// A workflow whose one step checks `CRITERIA` criteria, and one that calls it.
 fn document() -> String {
     let mut criteria = String::new();
     for i in 0..CRITERIA {
@@ -49,6 +48,10 @@ arazzo: 1.0.1
 info: {{title: slow, version: "1"}}
 sourceDescriptions: [{{name: api, url: ./api.openapi.yaml, type: openapi}}]
 workflows:
+  - workflowId: caller
+    steps:
+      - stepId: call
+        workflowId: slow
   - workflowId: slow
     steps:
       - stepId: check
@@ -95,11 +98,15 @@ fn options() -> RunOptions {
 }
 
 fn start() -> Run {
+    start_with("slow", options())
+}
+
+fn start_with(workflow: &str, opts: RunOptions) -> Run {
     Run::new(
         Arc::new(plan()),
         Arc::new(Credentials::new()),
-        options(),
-        vec![("slow".to_string(), Map::new())],
+        opts,
+        vec![(workflow.to_string(), Map::new())],
     )
     .expect("starts")
 }
@@ -191,6 +198,36 @@ fn a_clock_that_stands_still_evaluates_everything_as_before() {
     // The exchange took 200 ms (sent at 500, answered at 700); judging took
     // no time on this clock.
     assert_eq!(step.duration_ms, 200);
+}
+
+#[test]
+fn a_workflow_step_lasts_as_long_as_its_call() {
+    // A limit far away: the run reads its clock between criteria all the same.
+    let opts = RunOptions {
+        run_timeout: Some(Duration::from_secs(3600)),
+        ..RunOptions::default()
+    };
+    let mut run = start_with("caller", opts);
+    let clock = Ticking::default();
+    loop {
+        match run.next_with(&clock) {
+            Command::Send { id, .. } => run.deliver(id, Ok(response()), clock.now_ms()),
+            Command::Finished => break,
+            other => panic!("unexpected command {other:?}"),
+        }
+    }
+    let report = run.report();
+    let (caller, slow) = (&report.workflows[0], &report.workflows[1]);
+    assert_eq!(slow.steps[0].criteria.len(), CRITERIA);
+    // The call step took the whole called workflow (its criteria included),
+    // not only the called workflow's last exchange.
+    let call = &caller.steps[0];
+    assert!(
+        call.duration_ms >= slow.duration_ms && slow.duration_ms >= 100 * CRITERIA as u64,
+        "call {} ms, called workflow {} ms",
+        call.duration_ms,
+        slow.duration_ms
+    );
 }
 
 /// Answers every request at once.

@@ -104,8 +104,9 @@ impl Run {
     }
 
     /// Records one execution of `step` in the report and as an event. Its
-    /// duration is the exchange's (or, for a step without one, the time since
-    /// it began) and the time judging it took.
+    /// duration is its exchange's and the time judging it took; for a step
+    /// without an exchange of its own (a workflow step, a request that could
+    /// not be built), the time since it began.
     pub(super) fn record_step(
         &mut self,
         step: &StepPlan,
@@ -127,8 +128,12 @@ impl Run {
             ),
             None => (None, None, None),
         };
-        let duration = match &f.exchange {
-            Some(x) if x.request.is_some() => x.duration_ms.saturating_add(judging),
+        // A workflow step's exchange is its callee's last one: the step took
+        // the whole call, and its judging.
+        let duration = match (&step.target, &f.exchange) {
+            (Target::Operation(_), Some(x)) if x.request.is_some() => {
+                x.duration_ms.saturating_add(judging)
+            }
             _ => now_ms.saturating_sub(f.step_started_ms),
         };
         let workflow_id = match step.target {
