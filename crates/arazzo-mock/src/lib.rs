@@ -38,6 +38,7 @@ mod synth;
 mod validate;
 mod view;
 
+pub use arazzo_serve::Limits;
 pub use mock::Mock;
 pub use synth::Direction;
 
@@ -61,6 +62,13 @@ pub struct MockOptions {
     /// schema, values an `Arazzo-Expect` header asks for) is answered `500` with an
     /// `application/problem+json` body saying so. Default: 16 MiB.
     pub max_response_bytes: usize,
+    /// How long a client may take to send a request body once its headers have arrived;
+    /// slower requests get `408`. Default: 30 s.
+    pub body_read_timeout: std::time::Duration,
+    /// What the HTTP server allows each connection (header read timeout, which also bounds
+    /// idle keep-alive connections; write stall timeout; concurrent connections). Default:
+    /// [`Limits::default`].
+    pub limits: Limits,
     /// Called with every exchange as it completes (for live logging).
     pub on_exchange: Option<ExchangeHook>,
 }
@@ -72,6 +80,8 @@ impl Default for MockOptions {
             max_body_bytes: 10 * 1024 * 1024,
             log_limit: 10_000,
             max_response_bytes: 16 * 1024 * 1024,
+            body_read_timeout: std::time::Duration::from_secs(30),
+            limits: Limits::default(),
             on_exchange: None,
         }
     }
@@ -84,6 +94,8 @@ impl std::fmt::Debug for MockOptions {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_limit", &self.log_limit)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("limits", &self.limits)
             .field("on_exchange", &self.on_exchange.is_some())
             .finish()
     }

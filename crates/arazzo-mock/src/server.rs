@@ -10,7 +10,8 @@ use crate::mock::Mock;
 
 /// Serves `mock` on `127.0.0.1:port` on the current tokio runtime.
 pub(crate) async fn start(mock: Arc<Mock>, port: u16) -> std::io::Result<arazzo_serve::Server> {
-    arazzo_serve::Server::start(port, move |req| {
+    let limits = mock.options().limits.clone();
+    arazzo_serve::Server::start_with(port, limits, move |req| {
         let mock = Arc::clone(&mock);
         async move { answer(&mock, req).await }
     })
@@ -25,20 +26,24 @@ async fn answer(mock: &Mock, req: hyper::Request<Incoming>) -> hyper::Response<F
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let wait = mock.options().body_read_timeout;
     let response = if declared.is_some_and(|n| n > limit as u64) {
         mock.too_large(&parts.method, &parts.uri)
     } else {
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => mock.handle(http::Request::from_parts(parts, collected.to_bytes())),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+        match tokio::time::timeout(wait, Limited::new(body, limit).collect()).await {
+            Ok(Ok(collected)) => {
+                mock.handle(http::Request::from_parts(parts, collected.to_bytes()))
+            }
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
                 mock.too_large(&parts.method, &parts.uri)
             }
-            Err(e) => crate::mock::problem(
+            Ok(Err(e)) => crate::mock::problem(
                 http::StatusCode::BAD_REQUEST,
                 "Unreadable request body",
                 &format!("the request body could not be read: {e}"),
                 &[],
             ),
+            Err(_) => mock.too_slow(&parts.method, &parts.uri),
         }
     };
     response.map(Full::new)

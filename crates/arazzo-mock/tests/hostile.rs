@@ -382,3 +382,52 @@ async fn oauth2_token_urls_on_another_host_are_served() {
     );
     server.shutdown().await;
 }
+
+/// Reads until the peer closes (or `limit` passes); what arrived.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(limit, stream.read_to_end(&mut out)).await;
+    out
+}
+
+#[tokio::test]
+async fn slow_bodies_get_408_and_silent_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncWriteExt as _;
+    let options = MockOptions {
+        body_read_timeout: Duration::from_millis(300),
+        limits: arazzo_mock::Limits {
+            header_read_timeout: Duration::from_millis(300),
+            ..arazzo_mock::Limits::default()
+        },
+        ..MockOptions::default()
+    };
+    let mock = mock_of("slow", &simple(), options);
+    let server = MockServer::serve(Arc::clone(&mock), 0).await.unwrap();
+    let addr = server.local_addr();
+    // A body announced as 10 bytes of which 2 ever arrive.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /things HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\n{}")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(mock.log().last().unwrap().status, 408);
+    // A connection that never sends a request is let go.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    let nothing = read_until_closed(&mut silent, Duration::from_secs(5)).await;
+    assert!(nothing.is_empty());
+    assert!(started.elapsed() < Duration::from_secs(5), "still open");
+    server.shutdown().await;
+}

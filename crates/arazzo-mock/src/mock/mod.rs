@@ -105,6 +105,11 @@ impl Mock {
         self.options.max_body_bytes
     }
 
+    /// How the mock behaves.
+    pub(crate) fn options(&self) -> &MockOptions {
+        &self.options
+    }
+
     /// The description being mocked.
     pub fn api(&self) -> &Arc<OpenApi> {
         &self.api
@@ -227,6 +232,32 @@ impl Mock {
             exchange.operation = self.matched(op);
         }
         self.record(exchange);
+        response
+    }
+
+    /// Answers a request whose body did not arrive within [`MockOptions::body_read_timeout`].
+    pub(crate) fn too_slow(&self, method: &Method, uri: &http::Uri) -> http::Response<Bytes> {
+        let wait = self.options.body_read_timeout;
+        let mut response = problem(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body too slow",
+            &format!("the request body did not arrive within {wait:?}"),
+            &[],
+        );
+        // The rest of the body may still be on its way: the connection cannot be reused.
+        response
+            .headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        self.record(Exchange {
+            method: clip(method.as_str(), MAX_KEPT),
+            path: clip(uri.path(), MAX_KEPT),
+            query: uri.query().map(|q| clip(q, MAX_KEPT)),
+            operation: None,
+            status: 408,
+            response: None,
+            violations: Vec::new(),
+            notes: vec![format!("request body not received within {wait:?}")],
+        });
         response
     }
 
