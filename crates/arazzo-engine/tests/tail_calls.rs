@@ -512,3 +512,44 @@ workflows:
     assert_eq!(deepest, 31);
     assert_eq!(most_frames, 32);
 }
+
+/// `$workflows.<id>.inputs` reads a running workflow's inputs; the workflow
+/// that made a goto is running until its target ends, though it is no
+/// longer on the stack.
+#[test]
+#[ignore = "needs `Ctx::workflow_input` (context.rs) to look up running workflows with `RunState::running`"]
+fn a_goto_target_reads_the_inputs_of_the_workflow_that_transferred() {
+    let plan = plan(
+        r#"
+arazzo: 1.1.0
+info: {title: inputs, version: "1"}
+sourceDescriptions: [{name: api, url: ./api.openapi.yaml, type: openapi}]
+workflows:
+  - workflowId: a
+    inputs: {type: object, properties: {x: {type: integer}}}
+    steps:
+      - stepId: first
+        operationId: ping
+        onSuccess:
+          - {name: toB, type: goto, workflowId: b, parameters: [{name: y, value: 1}]}
+  - workflowId: b
+    inputs: {type: object, properties: {y: {type: integer}}}
+    steps:
+      - stepId: second
+        operationId: ping
+        outputs: {x: $workflows.a.inputs.x}
+    outputs: {x: $steps.second.outputs.x}
+"#,
+    );
+    let mut inputs = Map::new();
+    inputs.insert("x".into(), json!(42));
+    let mut run = Run::new(
+        plan,
+        Arc::new(Credentials::new()),
+        RunOptions::default(),
+        vec![("a".to_string(), inputs)],
+    )
+    .expect("starts");
+    serve(&mut run, echo, |_, _| {});
+    assert_eq!(run.report().workflows[1].outputs, json!({"x": 42}));
+}
