@@ -45,7 +45,9 @@ pub use state::{ResumeError, RunState, STATE_VERSION};
 pub struct RunOptions {
     /// Steps executed per run, counting every retry and goto (guards goto loops).
     pub max_steps: u64,
-    /// Nesting depth of workflow calls, dependencies and transfers.
+    /// Nesting depth of workflow calls and dependencies. A goto to a
+    /// workflow does not nest: its target takes the place of the workflow
+    /// that made it (a tail call), so goto loops are bounded by `max_steps`.
     pub max_depth: usize,
     /// Retries per run.
     pub max_retries: u64,
