@@ -131,7 +131,7 @@ pub use report::{
 pub use run::{
     Command, ResumeError, Run, RunClock, RunOptions, RunState, STATE_VERSION, StartError, Tokens,
 };
-pub use secrets::MASK;
+pub use secrets::{MASK, MAX_BASE64_LEN, MIN_LEN, Secrets};
 
 /// Options for loading and compiling.
 #[derive(Clone, Default)]

@@ -1,44 +1,327 @@
 //! Masking secrets: credentials, fetched tokens, and inputs whose schema
 //! says `format: password` or `writeOnly: true` never appear in events,
-//! reports or logs — they are replaced by `****`.
+//! reports, logs or anything an embedder prints with [`Secrets::mask`] —
+//! they are replaced by `****`.
+//!
+//! A secret is found **by value, in every encoding a request, a response or
+//! a report may carry it in**, character by character. Each character of a
+//! secret may appear
+//!
+//! - as itself;
+//! - percent-encoded (its UTF-8 bytes as `%XX`, hex in either case, also
+//!   encoded twice as `%25XX`), so every percent-encoding set — and any mix
+//!   of encoded and plain characters — is covered; a space also as `+`
+//!   (HTML forms);
+//! - JSON-escaped: `\uXXXX` (hex in either case, surrogate pairs above the
+//!   BMP) or the short escapes `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`,
+//!   `\t`, with the backslash itself escaped again any number of times (a
+//!   JSON text quoted in a JSON string);
+//! - as an XML character reference (`&#233;`, `&#xE9;`) or entity (`&quot;`,
+//!   `&amp;`, `&lt;`, `&gt;`, `&apos;`).
+//!
+//! Besides, the base64 encodings (standard and URL-safe, with or without
+//! padding, `+`, `/` and `=` also percent-encoded, and at the three
+//! alignments a secret can have inside a longer base64 text) of every secret of at most [`MAX_BASE64_LEN`] bytes and of
+//! HTTP Basic's `user:password` pairs are secrets too, as is the pair itself.
+//!
+//! A secret cut short — a prefix of [`MIN_LEN`] characters or more
+//! immediately before the `…` with which reports and events mark a cut
+//! text — is masked too, so truncating a body or a quoted value cannot
+//! reveal the first part of a secret.
+//!
+//! Matching uses the [`regex`] crate (finite automata, no backtracking:
+//! linear in the text). One pass of a [`RegexSet`] of the texts' first
+//! [`MIN_LEN`] characters tells which texts may be present; only their full
+//! patterns then run, longest text first. A full pattern is compiled once,
+//! the first time its head is seen, and kept by every holder of the set, so
+//! adding a secret costs only the small set's rebuild. Secrets shorter than
+//! [`MIN_LEN`] characters are masked only where a whole value equals them
+//! (in any of their encodings).
+//!
+//! [`Secrets`] is a handle: clones share one set, so what a run learns (a
+//! token, a secret input) is masked by every holder of the set — the
+//! command line masks every byte it writes with the set its run fills.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 
 /// What replaces a secret.
 pub const MASK: &str = "****";
 
-/// Secrets shorter than this are not masked inside longer text (masking
-/// "a" would destroy every message); they are still masked when a whole
-/// value equals them.
-const MIN_LEN: usize = 4;
+/// Secrets shorter than this many characters are masked only where a whole
+/// value equals them: masking `a` inside every message would destroy the
+/// messages and reveal, by the holes, what the secret is. Output that is
+/// not a single value (the command line's output) has no such whole values,
+/// so secrets that short are not masked there.
+pub const MIN_LEN: usize = 4;
 
-/// The secrets of one run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Secrets longer than this many bytes are not looked for in base64:
+/// tokens of kilobytes (JWTs) would make the pattern large and no request
+/// carries them base64-encoded.
+pub const MAX_BASE64_LEN: usize = 512;
+
+/// The shortest base64 fragment looked for inside a longer base64 text: a
+/// shorter one would mask unrelated base64 by chance.
+const MIN_BASE64_FRAGMENT: usize = 8;
+
+/// The mark with which reports and events end a cut text.
+const CUT: char = '…';
+
+/// The secrets of one run (or of everything that shares the set).
+#[derive(Clone, Default)]
 pub struct Secrets {
-    values: Vec<String>,
+    set: Arc<RwLock<Set>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.snapshot().texts.len();
+        write!(f, "Secrets({n} forms held)")
+    }
+}
+
+/// The current texts. A new snapshot replaces the old one when a text is
+/// added, so masking works without holding a lock.
+#[derive(Default)]
+struct Set {
+    snapshot: Arc<Snapshot>,
+}
+
+/// The texts to find, longest first, and the set of their first characters.
+#[derive(Default)]
+struct Snapshot {
+    texts: Vec<Arc<Text>>,
+    /// One pattern per text: its first [`MIN_LEN`] characters in every
+    /// encoding (a short text's whole pattern, anchored). One pass over a
+    /// text tells which texts may be in it; only their full patterns run,
+    /// and a full pattern is compiled only once its head has been seen.
+    /// `None` when it could not be built: then every full pattern runs.
+    heads: OnceLock<Option<RegexSet>>,
+}
+
+impl Snapshot {
+    fn heads(&self) -> Option<&RegexSet> {
+        self.heads
+            .get_or_init(|| {
+                RegexSetBuilder::new(self.texts.iter().map(|t| t.head_pattern()))
+                    .size_limit(256 << 20)
+                    .dfa_size_limit(16 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// `text` masked with every text, longest first.
+    fn mask(&self, text: &str) -> String {
+        if self.texts.is_empty() {
+            return text.to_string();
+        }
+        let candidates: Vec<usize> = match self.heads() {
+            Some(set) => set.matches(text).into_iter().collect(),
+            None => (0..self.texts.len()).collect(),
+        };
+        let candidates = candidates.iter().filter_map(|&i| self.texts.get(i));
+        let mut out = Cow::Borrowed(text);
+        for t in candidates {
+            if !t.long() {
+                if t.matcher().is_whole(text) {
+                    return MASK.to_string();
+                }
+            } else if let Some(masked) = t.matcher().replace(&out) {
+                out = Cow::Owned(masked);
+            }
+        }
+        out.into_owned()
+    }
+
+    fn mask_value(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.mask(s)),
+            Value::Number(n) => {
+                let text = n.to_string();
+                let masked = self.mask(&text);
+                if masked == text {
+                    v.clone()
+                } else {
+                    Value::String(masked)
+                }
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.mask_value(x)).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (self.mask(k), self.mask_value(x)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+/// One text to find in every encoding, with its matcher once built.
+struct Text {
+    text: String,
+    kind: Kind,
+    matcher: OnceLock<Matcher>,
+}
+
+/// What a text is, which decides its pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A secret itself: found in every encoding, and cut short before `…`.
+    Secret,
+    /// A form derived from one (a `user:password` pair): every encoding.
+    Derived,
+    /// A whole base64 encoding (standard or URL-safe): its last character
+    /// may differ or be missing, and padding may follow.
+    Base64,
+    /// A base64 fragment at another alignment, found inside longer base64.
+    Base64Fragment,
+}
+
+impl Text {
+    fn new(text: String, kind: Kind) -> Text {
+        Text {
+            text,
+            kind,
+            matcher: OnceLock::new(),
+        }
+    }
+
+    /// Whether it is masked inside longer text (else only as a whole value).
+    fn long(&self) -> bool {
+        self.text.chars().count() >= MIN_LEN
+    }
+
+    fn matcher(&self) -> &Matcher {
+        self.matcher.get_or_init(|| Matcher::build(self))
+    }
+
+    /// The pattern of its first [`MIN_LEN`] characters (of a short text:
+    /// all of it, as a whole value).
+    fn head_pattern(&self) -> String {
+        if !self.long() {
+            return format!("^(?:{})$", self.pattern());
+        }
+        let head = self.text.chars().take(MIN_LEN);
+        match self.kind {
+            Kind::Secret | Kind::Derived => {
+                format!("(?-u:{})", head.map(char_pattern).collect::<String>())
+            }
+            // The last character of a whole encoding may differ.
+            Kind::Base64 => head
+                .take(base64_core_len(&self.text))
+                .map(base64_char)
+                .collect(),
+            Kind::Base64Fragment => head.map(base64_char).collect(),
+        }
+    }
+
+    /// The pattern matching the text in every encoding.
+    fn pattern(&self) -> String {
+        match self.kind {
+            Kind::Secret | Kind::Derived => {
+                format!(
+                    "(?-u:{})",
+                    self.text.chars().map(char_pattern).collect::<String>()
+                )
+            }
+            Kind::Base64 => {
+                // The characters made only of the text's bits, then the last
+                // one (whose low bits depend on what follows), then padding.
+                let (core, last) = self.text.split_at(base64_core_len(&self.text));
+                let core: String = core.chars().map(base64_char).collect();
+                let last: String = last.chars().map(base64_char).collect();
+                if last.is_empty() {
+                    format!("{core}(?:=|%3[dD]){{0,2}}")
+                } else {
+                    format!("{core}(?:{last}(?:=|%3[dD]){{0,2}})?")
+                }
+            }
+            Kind::Base64Fragment => self.text.chars().map(base64_char).collect(),
+        }
+    }
 }
 
 impl Secrets {
-    /// Adds a secret (and its percent-encoded form, which is how it appears in URLs).
+    /// An empty set.
+    pub fn new() -> Secrets {
+        Secrets::default()
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.set
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .snapshot
+            .clone()
+    }
+
+    /// Whether the set holds no secret.
+    pub fn is_empty(&self) -> bool {
+        self.snapshot().texts.is_empty()
+    }
+
+    /// Adds a secret, with its base64 forms. Takes `&mut self` though the set
+    /// is shared, so that code filling a set shows it.
     pub fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
         }
-        for s in [
-            secret.to_string(),
-            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
-        ] {
-            if !self.values.contains(&s) {
-                self.values.push(s);
-            }
-        }
-        // Longest first, so a secret that contains another is masked whole.
-        self.values.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut texts = vec![(secret.to_string(), Kind::Secret)];
+        texts.extend(base64_forms(secret.as_bytes()));
+        self.insert(texts);
     }
 
-    /// Adds every string inside `v`.
+    /// Adds HTTP Basic credentials: the password, the `user:password` pair
+    /// and the pair's base64 forms — also of the pair with both parts
+    /// form-encoded first, as OAuth2 `client_secret_basic` sends it.
+    pub fn add_basic(&mut self, user: &str, password: &str) {
+        self.add(password);
+        let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let mut texts = Vec::new();
+        for pair in [
+            format!("{user}:{password}"),
+            format!("{}:{}", form(user), form(password)),
+        ] {
+            texts.extend(base64_forms(pair.as_bytes()));
+            texts.push((pair, Kind::Derived));
+        }
+        self.insert(texts);
+    }
+
+    fn insert(&mut self, texts: Vec<(String, Kind)>) {
+        let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
+        let old = &set.snapshot.texts;
+        let mut list: Vec<Arc<Text>> = old.clone();
+        let before = list.len();
+        for (text, kind) in texts {
+            match list.iter().position(|t| t.text == text) {
+                // A secret that was only a derived form becomes a secret.
+                Some(i) if kind == Kind::Secret && list[i].kind != Kind::Secret => {
+                    list[i] = Arc::new(Text::new(text, kind));
+                }
+                Some(_) => {}
+                None => list.push(Arc::new(Text::new(text, kind))),
+            }
+        }
+        if list.len() != before || list.iter().zip(old).any(|(a, b)| !Arc::ptr_eq(a, b)) {
+            // Longest first: where two secrets start at the same place, the
+            // one that contains the other is masked whole.
+            list.sort_by_key(|t| std::cmp::Reverse(t.text.chars().count()));
+            set.snapshot = Arc::new(Snapshot {
+                texts: list,
+                heads: OnceLock::new(),
+            });
+        }
+    }
+
+    /// Adds every string (and number) inside `v`.
     pub fn add_value(&mut self, v: &Value) {
         match v {
             Value::String(s) => self.add(s),
@@ -49,68 +332,280 @@ impl Secrets {
         }
     }
 
-    /// `text` with every secret replaced by `****`.
+    /// `text` with every secret, in every encoding, replaced by `****`.
     pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.values {
-            if s.len() >= MIN_LEN || out == *s {
-                out = out.replace(s.as_str(), MASK);
-            }
-        }
-        out
+        self.snapshot().mask(text)
     }
 
-    /// `v` with every secret inside every string replaced.
+    /// `v` with every secret inside every string (and object key) replaced;
+    /// a number that is a secret becomes the string `****`.
     pub fn mask_value(&self, v: &Value) -> Value {
-        if self.values.is_empty() {
+        let snapshot = self.snapshot();
+        if snapshot.texts.is_empty() {
             return v.clone();
         }
-        match v {
-            Value::String(s) => Value::String(self.mask(s)),
-            Value::Number(n) if self.values.iter().any(|s| *s == n.to_string()) => {
-                Value::String(MASK.into())
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.mask_value(x)).collect()),
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, x)| (k.clone(), self.mask_value(x)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
+        snapshot.mask_value(v)
     }
 
     /// Headers with secrets masked; credential-bearing headers are masked
     /// whole except for their scheme word (`Bearer ****`).
     pub fn mask_headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        let snapshot = self.snapshot();
         headers
             .iter()
             .map(|(n, v)| {
                 let lower = n.to_ascii_lowercase();
                 let masked = if matches!(lower.as_str(), "authorization" | "proxy-authorization") {
                     match v.split_once(' ') {
-                        Some((scheme, _)) => format!("{scheme} {MASK}"),
+                        Some((scheme, _)) => format!("{} {MASK}", snapshot.mask(scheme)),
                         None => MASK.to_string(),
                     }
                 } else {
-                    self.mask(v)
+                    snapshot.mask(v)
                 };
-                (n.clone(), masked)
+                (snapshot.mask(n), masked)
             })
             .collect()
     }
 }
 
+/// Of an unpadded base64 text, how many characters hold only bits of the
+/// encoded bytes (the last one may also hold padding bits).
+fn base64_core_len(text: &str) -> usize {
+    let bytes = text.len() * 3 / 4;
+    (bytes * 4 / 3).min(text.len())
+}
+
+/// The base64 forms of `bytes` worth looking for: the whole encoding, and
+/// the fragments that do not depend on the neighbouring bytes at the other
+/// alignments inside a longer base64 text. Written in the standard
+/// alphabet; their patterns match the URL-safe one too.
+fn base64_forms(bytes: &[u8]) -> Vec<(String, Kind)> {
+    let mut out = Vec::new();
+    if bytes.len() > MAX_BASE64_LEN {
+        return out;
+    }
+    out.push((STANDARD_NO_PAD.encode(bytes), Kind::Base64));
+    for shift in 1..3usize {
+        let mut shifted = vec![0u8; shift];
+        shifted.extend_from_slice(bytes);
+        let enc = STANDARD_NO_PAD.encode(&shifted);
+        // Characters made only of the text's bits.
+        let start = (8 * shift).div_ceil(6);
+        let end = 8 * shifted.len() / 6;
+        if let Some(core) = enc.get(start..end)
+            && core.len() >= MIN_BASE64_FRAGMENT
+        {
+            out.push((core.to_string(), Kind::Base64Fragment));
+        }
+    }
+    out
+}
+
+/// The compiled pattern of one text.
+enum Matcher {
+    /// Finds the text anywhere (long texts) or as a whole value (short ones).
+    Regex(Regex),
+    /// When the pattern could not be built (too large): the text and its
+    /// commonest encodings, replaced literally. Never nothing.
+    Literals(Vec<String>),
+}
+
+impl Matcher {
+    fn build(text: &Text) -> Matcher {
+        let pattern = if !text.long() {
+            format!("^(?:{})$", text.pattern())
+        } else if text.kind == Kind::Secret {
+            format!("{}|{}", text.pattern(), cut_pattern(&text.text))
+        } else {
+            text.pattern()
+        };
+        let built = RegexBuilder::new(&pattern)
+            .size_limit(256 << 20)
+            .dfa_size_limit(16 << 20)
+            .build();
+        match built {
+            Ok(re) => Matcher::Regex(re),
+            Err(_) => Matcher::Literals(literal_forms(&text.text)),
+        }
+    }
+
+    /// Whether all of `text` is the (short) secret.
+    fn is_whole(&self, text: &str) -> bool {
+        match self {
+            Matcher::Regex(re) => re.is_match(text),
+            Matcher::Literals(l) => l.iter().any(|l| l == text),
+        }
+    }
+
+    /// `text` masked, or `None` when it does not hold the text.
+    fn replace(&self, text: &str) -> Option<String> {
+        match self {
+            Matcher::Regex(re) => match re.replace_all(text, |c: &regex::Captures<'_>| {
+                if c[0].ends_with(CUT) {
+                    format!("{MASK}{CUT}")
+                } else {
+                    MASK.to_string()
+                }
+            }) {
+                Cow::Owned(s) => Some(s),
+                Cow::Borrowed(_) => None,
+            },
+            Matcher::Literals(l) => {
+                let mut out = Cow::Borrowed(text);
+                for form in l {
+                    if out.contains(form.as_str()) {
+                        out = Cow::Owned(out.replace(form.as_str(), MASK));
+                    }
+                }
+                match out {
+                    Cow::Owned(s) => Some(s),
+                    Cow::Borrowed(_) => None,
+                }
+            }
+        }
+    }
+}
+
+/// The literal fallback: the text raw, percent-encoded (every
+/// non-alphanumeric byte), form-encoded and JSON-escaped, longest first.
+fn literal_forms(text: &str) -> Vec<String> {
+    let json = serde_json::to_string(text).unwrap_or_default();
+    let json = json
+        .strip_prefix('"')
+        .and_then(|j| j.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_string();
+    let mut out: Vec<String> = Vec::new();
+    for form in [
+        text.to_string(),
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string(),
+        url::form_urlencoded::byte_serialize(text.as_bytes()).collect(),
+        json,
+    ] {
+        if !form.is_empty() && !out.contains(&form) {
+            out.push(form);
+        }
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
+/// The pattern matching a secret cut short: its first [`MIN_LEN`]
+/// characters, then any of its characters, then perhaps the start of a cut
+/// escape (`%2`, `\u00`, `&#x`) or a cut character, then `…`.
+fn cut_pattern(text: &str) -> String {
+    let head: String = text.chars().take(MIN_LEN).map(char_pattern).collect();
+    let mut chars: Vec<char> = text.chars().skip(MIN_LEN).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let tail = if chars.is_empty() {
+        String::new()
+    } else {
+        let alts: Vec<String> = chars.into_iter().map(char_pattern).collect();
+        format!("(?:{})*", alts.join("|"))
+    };
+    // A text cut inside a character ends in U+FFFD (a lossy decoding).
+    format!("(?-u:{head}{tail}(?:[\\\\%&#0-9A-Fa-fxXuU]{{0,7}}))\u{FFFD}?{CUT}")
+}
+
+/// A backslash as JSON writes it, escaped any number of times.
+const BACKSLASHES: &str = r"\\+";
+
+/// The pattern matching one character in every encoding.
+fn char_pattern(c: char) -> String {
+    let mut buf = [0u8; 4];
+    let utf8 = c.encode_utf8(&mut buf);
+    let mut alts = vec![regex::escape(utf8)];
+    alts.push(
+        utf8.bytes()
+            .map(|b| format!("%(?:25)?{}", hex(u32::from(b), 2)))
+            .collect(),
+    );
+    if c == ' ' {
+        alts.push(r"\+".into());
+    }
+    let cp = u32::from(c);
+    if cp <= 0xFFFF {
+        alts.push(format!("{BACKSLASHES}u{}", hex(cp, 4)));
+    } else {
+        let v = cp - 0x1_0000;
+        let (hi, lo) = (0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+        alts.push(format!(
+            "{BACKSLASHES}u{}{BACKSLASHES}u{}",
+            hex(hi, 4),
+            hex(lo, 4)
+        ));
+    }
+    let short = match c {
+        '"' => Some("\""),
+        '\\' => Some(""),
+        '/' => Some("/"),
+        '\u{8}' => Some("b"),
+        '\u{c}' => Some("f"),
+        '\n' => Some("n"),
+        '\r' => Some("r"),
+        '\t' => Some("t"),
+        _ => None,
+    };
+    if let Some(s) = short {
+        alts.push(format!("{BACKSLASHES}{}", regex::escape(s)));
+    }
+    alts.push(format!("&#0*{cp};"));
+    alts.push(format!("&#[xX]0*{};", hex(cp, 1)));
+    let entity = match c {
+        '"' => Some("quot"),
+        '&' => Some("amp"),
+        '<' => Some("lt"),
+        '>' => Some("gt"),
+        '\'' => Some("apos"),
+        _ => None,
+    };
+    if let Some(e) = entity {
+        alts.push(format!("&{e};"));
+    }
+    format!("(?:{})", alts.join("|"))
+}
+
+/// The pattern matching one character of standard base64 as either
+/// alphabet writes it, plain, percent-encoded or JSON-escaped.
+fn base64_char(c: char) -> String {
+    match c {
+        '+' => r"(?:[+\-]|%2[bB])".into(),
+        '/' => r"(?:[/_]|%2[fF]|\\/)".into(),
+        c => regex::escape(c.encode_utf8(&mut [0u8; 4])),
+    }
+}
+
+/// `n` in hex, at least `width` digits, each letter matching either case.
+fn hex(n: u32, width: usize) -> String {
+    format!("{n:0width$x}")
+        .chars()
+        .map(|d| {
+            if d.is_ascii_alphabetic() {
+                format!("[{d}{}]", d.to_ascii_uppercase())
+            } else {
+                d.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
+    fn secrets(values: &[&str]) -> Secrets {
+        let mut s = Secrets::new();
+        values.iter().for_each(|v| s.add(v));
+        s
+    }
+
     #[test]
     fn masks_everywhere() {
-        let mut s = Secrets::default();
-        s.add("s3cr3t-key");
-        s.add("a b/c");
+        let s = secrets(&["s3cr3t-key", "a b/c"]);
         assert_eq!(s.mask("key=s3cr3t-key&x=1"), "key=****&x=1");
         assert_eq!(s.mask("q=a%20b%2Fc"), "q=****");
         assert_eq!(
@@ -127,9 +622,132 @@ mod tests {
 
     #[test]
     fn short_secrets_only_mask_whole_values() {
-        let mut s = Secrets::default();
-        s.add("ab");
+        let s = secrets(&["ab"]);
         assert_eq!(s.mask("abc"), "abc");
         assert_eq!(s.mask("ab"), "****");
+        assert_eq!(s.mask("%61%62"), "****");
+    }
+
+    /// Percent-encodings with `_-.~` left plain (RFC 3986, WHATWG URLs) or
+    /// encoded, hex in either case, `+` or `%20` for a space: the old
+    /// masking knew only the NON_ALPHANUMERIC set in upper case.
+    #[test]
+    fn percent_and_form_encodings_in_any_mix() {
+        let secret = "sk-live_abc.def= p@ss~word#1";
+        let s = secrets(&[secret]);
+        for encoded in [
+            "sk-live_abc.def%3D%20p%40ss~word%231",
+            "sk-live_abc.def%3d+p%40ss%7Eword%231",
+            "sk%2Dlive%5Fabc%2Edef%3D%20p%40ss%7Eword%231",
+            "%73k-live_abc.def=%20p@ss~word#1",
+            "sk-live_abc.def%253D%2520p%2540ss~word%25231",
+        ] {
+            assert_eq!(
+                s.mask(&format!("u?k={encoded}&x=1")),
+                "u?k=****&x=1",
+                "{encoded}"
+            );
+        }
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        assert_eq!(s.mask(&format!("a=1&k={form}")), "a=1&k=****");
+    }
+
+    /// JSON escapes, short and `\uXXXX`, and escaped twice (a JSON text in a
+    /// JSON string): the old masking looked only for the raw text.
+    #[test]
+    fn json_escapes() {
+        let secret = "p\"a\\s/s\té€😀x";
+        let s = secrets(&[secret]);
+        let once = serde_json::to_string(secret).unwrap();
+        let twice = serde_json::to_string(&once).unwrap();
+        assert_eq!(s.mask(&format!("{{\"k\":{once}}}")), "{\"k\":\"****\"}");
+        assert_eq!(s.mask(&twice), "\"\\\"****\\\"\"");
+        let ascii = "p\\\"a\\\\s\\/s\\t\\u00E9\\u20ac\\ud83d\\uDE00x";
+        assert_eq!(s.mask(ascii), "****");
+        assert_eq!(s.mask("p&quot;a\\s/s\t&#233;&#x20AC;😀x"), "****");
+    }
+
+    #[test]
+    fn base64_forms_alone_in_basic_pairs_and_inside_longer_base64() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let mut s = secrets(&["p@ss wörd+/?"]);
+        s.add_basic("user", "hunter2-x");
+        let alone = STANDARD.encode("p@ss wörd+/?");
+        assert_eq!(s.mask(&format!("x {alone} y")), "x **** y");
+        assert!(s.mask(&URL_SAFE.encode("p@ss wörd+/?")).starts_with(MASK));
+        let basic = STANDARD.encode("user:hunter2-x");
+        assert_eq!(s.mask(&format!("Basic {basic}")), "Basic ****");
+        for pad in ["", "a", "ab"] {
+            let inner = STANDARD.encode(format!("{pad}p@ss wörd+/?, and more"));
+            assert!(s.mask(&inner).contains(MASK), "{pad}: {inner}");
+        }
+        assert_eq!(s.mask("user:hunter2-x"), "****");
+    }
+
+    /// Base64 in a URL: `+`, `/` and `=` percent-encoded, or the URL-safe
+    /// alphabet; only the head of each text is searched for first, so a
+    /// secret whose head is absent costs no full pattern.
+    #[test]
+    fn base64_in_urls_and_heads_first() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let secret = ">>>???-secret-bits";
+        let s = secrets(&[secret]);
+        let std = STANDARD.encode(secret);
+        assert!(std.contains('+') && std.contains('/'), "{std}");
+        let encoded = std
+            .replace('+', "%2B")
+            .replace('/', "%2f")
+            .replace('=', "%3D");
+        assert_eq!(s.mask(&format!("?t={encoded}&x")), "?t=****&x");
+        assert_eq!(
+            s.mask(&format!("?t={}&x", URL_SAFE.encode(secret))),
+            "?t=****&x"
+        );
+        let fresh = secrets(&[secret]);
+        let _ = fresh.mask("nothing to see, but % and \\ and & and Pj4");
+        let set = fresh.snapshot();
+        assert_eq!(
+            set.texts
+                .iter()
+                .filter(|t| t.matcher.get().is_some())
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn cut_secrets_are_masked_before_the_cut_mark() {
+        let s = secrets(&["abcdefghijkl"]);
+        assert_eq!(
+            s.mask("body: {\"t\":\"abcdefg… (90 bytes)"),
+            "body: {\"t\":\"****… (90 bytes)"
+        );
+        assert_eq!(s.mask("x abcdef%4… y"), "x ****… y");
+        let s = secrets(&["abcdé€fgh"]);
+        assert_eq!(
+            s.mask("abcd\u{e9}\u{fffd}… (12 bytes in all)"),
+            "****… (12 bytes in all)"
+        );
+        // Not a cut: left alone.
+        assert_eq!(s.mask("abcdefg"), "abcdefg");
+    }
+
+    #[test]
+    fn longer_secrets_win_and_sets_are_shared() {
+        let s = secrets(&["abcd"]);
+        let mut shared = s.clone();
+        shared.add("abcdefgh");
+        assert_eq!(s.mask("abcdefgh abcd"), "**** ****");
+        assert_eq!(format!("{s:?}"), format!("{shared:?}"));
+        assert!(!format!("{s:?}").contains("abcd"));
+    }
+
+    #[test]
+    fn numbers_and_keys() {
+        let s = secrets(&["123456"]);
+        assert_eq!(
+            s.mask_value(&json!({"123456": 123456, "n": 7})),
+            json!({"****": "****", "n": 7})
+        );
     }
 }
