@@ -16,6 +16,7 @@ mod decide;
 mod token;
 
 pub use decide::{Applied, AuthDecision, apply, decide};
+pub(crate) use token::add_token_secrets;
 pub use token::{parse_token_response, token_request};
 
 use std::collections::HashMap;
@@ -23,8 +24,11 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-/// A credential for one security scheme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+use crate::secrets::Secrets;
+
+/// A credential for one security scheme. Its `Debug` form shows `****` for
+/// every secret part, so a logged credential reveals nothing.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Credential {
     /// An API key, a bearer or other HTTP credential, an OAuth2/OpenID
     /// Connect access token, or `user:password` for Basic.
@@ -47,6 +51,28 @@ pub enum Credential {
     },
 }
 
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::secrets::MASK;
+        match self {
+            Credential::Value(_) => f.debug_tuple("Value").field(&MASK).finish(),
+            Credential::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &MASK)
+                .finish(),
+            Credential::ClientCredentials {
+                client_id, scope, ..
+            } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", &MASK)
+                .field("scope", scope)
+                .finish(),
+        }
+    }
+}
+
 /// How the client authenticates at the OAuth2 token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientAuth {
@@ -58,12 +84,32 @@ pub enum ClientAuth {
     Json,
 }
 
-/// Credentials by scheme name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Credentials by scheme name (`Debug` shows no secret).
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Credentials {
     schemes: HashMap<String, Credential>,
     client_auth: HashMap<String, ClientAuth>,
     partial: HashMap<String, HashMap<String, String>>,
+    /// The set runs with these credentials mask with and fill, when shared.
+    #[serde(skip)]
+    shared: Option<Secrets>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Of half-given credentials, only which fields were given.
+        let partial: HashMap<&String, Vec<&String>> = self
+            .partial
+            .iter()
+            .map(|(scheme, fields)| (scheme, fields.keys().collect()))
+            .collect();
+        f.debug_struct("Credentials")
+            .field("schemes", &self.schemes)
+            .field("client_auth", &self.client_auth)
+            .field("partial", &partial)
+            .field("shared", &self.shared)
+            .finish()
+    }
 }
 
 /// Why a credential specification was rejected.
@@ -205,6 +251,45 @@ impl Credentials {
     /// How the client authenticates at the token endpoint of `scheme`, if set.
     pub fn client_auth(&self, scheme: &str) -> Option<ClientAuth> {
         self.client_auth.get(scheme).copied()
+    }
+
+    /// Shares `secrets` with every run that uses these credentials: a run
+    /// masks with everything in the set and adds what it learns (OAuth2
+    /// tokens, secret inputs) to it, so an embedder that prints or stores
+    /// anything outside the engine can mask it with what the run knows. The
+    /// command line masks every byte it writes with this set.
+    pub fn with_shared_secrets(mut self, secrets: Secrets) -> Credentials {
+        self.shared = Some(secrets);
+        self
+    }
+
+    /// The secrets a run with these credentials masks: the shared set
+    /// ([`Credentials::with_shared_secrets`]) or a new one, with every
+    /// credential added in each form a request carries it in — the value, an
+    /// HTTP Basic `user:password` pair and its base64 (also of a `user:pass`
+    /// [`Credential::Value`]), an OAuth2 client's pair as `client_secret_basic`
+    /// encodes it.
+    pub fn secrets(&self) -> Secrets {
+        let mut s = self.shared.clone().unwrap_or_default();
+        for c in self.schemes.values() {
+            match c {
+                Credential::Value(v) => {
+                    s.add(v);
+                    if let Some((user, password)) = v.split_once(':')
+                        && !password.is_empty()
+                    {
+                        s.add_basic(user, password);
+                    }
+                }
+                Credential::Basic { username, password } => s.add_basic(username, password),
+                Credential::ClientCredentials {
+                    client_id,
+                    client_secret,
+                    ..
+                } => s.add_basic(client_id, client_secret),
+            }
+        }
+        s
     }
 
     /// Every secret value, for masking.
@@ -402,6 +487,41 @@ mod tests {
         );
         assert!(parse_token_response(401, None, b"nope").is_err());
         assert!(parse_token_response(200, None, b"{}").is_err());
+    }
+
+    /// Credentials shown for debugging show no secret.
+    #[test]
+    fn debug_forms_hide_secrets() {
+        let mut c = Credentials::new();
+        c.set("k", "key-s3cret").unwrap();
+        c.set("b.username", "bob").unwrap();
+        c.set("b.password", "pw-s3cret").unwrap();
+        c.set("o.client_id", "id").unwrap();
+        c.set("o.client_secret", "cs-s3cret").unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("bob") && shown.contains("****"), "{shown}");
+    }
+
+    /// A shared set gets every credential in the forms requests carry it.
+    #[test]
+    fn shared_secrets_hold_every_form() {
+        let shared = crate::secrets::Secrets::new();
+        let mut c = Credentials::new();
+        c.set("b", "user:pa ss-word").unwrap();
+        c.set("o.client_id", "my id").unwrap();
+        c.set("o.client_secret", "se cr/et+x").unwrap();
+        let c = c.with_shared_secrets(shared.clone());
+        c.secrets();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        for shown in [
+            "pa ss-word".to_string(),
+            b64.encode("user:pa ss-word"),
+            "Basic ".to_string() + &b64.encode("my+id:se+cr%2Fet%2Bx"),
+        ] {
+            assert!(!shared.mask(&shown).contains("ss-word"), "{shown}");
+            assert!(shared.mask(&shown).contains("****"), "{shown}");
+        }
     }
 
     #[test]

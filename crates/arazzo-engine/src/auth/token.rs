@@ -8,6 +8,30 @@ use base64::Engine as _;
 use url::Url;
 
 use super::{ClientAuth, Credential};
+use crate::secrets::Secrets;
+
+/// The fields of a token response that hold tokens.
+const TOKEN_FIELDS: [&str; 3] = ["access_token", "refresh_token", "id_token"];
+
+/// Adds the tokens of a token response (`access_token`, `refresh_token`,
+/// `id_token`; JSON or form) to `secrets` — called on the response before
+/// anything logs it, so the tokens are secrets the moment they arrive.
+pub(crate) fn add_token_secrets(secrets: &mut Secrets, content_type: Option<&str>, body: &[u8]) {
+    let form = content_type.is_some_and(|c| c.contains("x-www-form-urlencoded"));
+    if form {
+        for (k, v) in url::form_urlencoded::parse(body) {
+            if TOKEN_FIELDS.contains(&k.as_ref()) {
+                secrets.add(&v);
+            }
+        }
+    } else if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(body) {
+        for field in TOKEN_FIELDS {
+            if let Some(v) = m.get(field) {
+                secrets.add_value(v);
+            }
+        }
+    }
+}
 
 /// Builds the OAuth2 client-credentials token request.
 ///
@@ -115,7 +139,11 @@ pub fn parse_token_response(
 ) -> Result<(String, Option<u64>), String> {
     let text = String::from_utf8_lossy(body);
     if !(200..300).contains(&status) {
-        let short: String = text.chars().take(200).collect();
+        // A cut text ends with `…`, which masking knows: a secret cut here is masked too.
+        let mut short: String = text.chars().take(200).collect();
+        if short.len() < text.len() {
+            short.push('…');
+        }
         return Err(format!("the token endpoint answered {status}: {short}"));
     }
     let form = content_type.is_some_and(|c| c.contains("x-www-form-urlencoded"));
