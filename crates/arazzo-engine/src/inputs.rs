@@ -173,7 +173,21 @@ impl InputsPlan {
             .collect()
     }
 
+    /// The values in `inputs` that are secrets: those of the properties with
+    /// `format: password` or `writeOnly: true` (see [`InputInfo::secret`]).
+    pub fn secret_values<'a>(&self, inputs: &'a Map<String, Value>) -> Vec<&'a Value> {
+        self.properties()
+            .into_iter()
+            .filter(|p| p.secret)
+            .filter_map(|p| inputs.get(&p.name))
+            .collect()
+    }
+
     /// Applies defaults and validates. Returns the inputs the workflow sees.
+    ///
+    /// A problem with a secret input (or with the inputs object as a whole,
+    /// when it holds one) never quotes the value: its message says
+    /// `****` where the validator would show the value.
     pub fn prepare(
         &self,
         given: &Map<String, Value>,
@@ -189,12 +203,23 @@ impl InputsPlan {
         let Some(validator) = &self.validator else {
             return Ok(inputs);
         };
+        let secret: Vec<String> = self
+            .properties()
+            .into_iter()
+            .filter(|p| p.secret && inputs.contains_key(&p.name))
+            .map(|p| p.name)
+            .collect();
         let instance = Value::Object(inputs);
         let mut errors: Vec<InputError> = validator
             .iter_errors(&instance)
-            .map(|e| InputError {
-                path: e.instance_path().to_string(),
-                message: e.to_string(),
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                let message = if holds_secret(&path, &secret) {
+                    e.masked_with(crate::secrets::MASK).to_string()
+                } else {
+                    e.to_string()
+                };
+                InputError { path, message }
             })
             .collect();
         if errors.is_empty() {
@@ -207,6 +232,21 @@ impl InputsPlan {
             Err(errors)
         }
     }
+}
+
+/// Whether the value at JSON pointer `path` of the inputs holds one of the
+/// `secret` inputs: it is the inputs object itself, or lies inside one.
+fn holds_secret(path: &str, secret: &[String]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return true;
+    };
+    let first = rest.split('/').next().unwrap_or_default();
+    secret
+        .iter()
+        .any(|name| arazzo_expr::escape_token(name) == first)
 }
 
 /// Where `components.inputs.<name>` lives in the validator's root schema.
@@ -312,6 +352,32 @@ mod tests {
         let err = plan.prepare(&Map::new()).unwrap_err();
         assert!(err[0].message.contains("id"), "{err:?}");
         assert_eq!(plan.missing(&Map::new()).len(), 1);
+    }
+
+    /// A secret input's value is never quoted in a validation error: the old
+    /// messages echoed it (`"hunter2-x" is shorter than 12 characters`).
+    #[test]
+    fn errors_about_secret_inputs_do_not_quote_them() {
+        let schema = json!({"type": "object", "additionalProperties": false, "properties": {
+            "pw": {"type": "string", "format": "password", "minLength": 12},
+            "wo": {"type": "string", "writeOnly": true, "pattern": "^x+$"},
+            "n/m": {"type": "object", "writeOnly": true, "properties": {"a": {"type": "integer"}}},
+            "id": {"type": "integer"}
+        }});
+        let plan = InputsPlan::compile(Some(&schema), None);
+        let given = json!({"pw": "hunter2-x", "wo": "s3cr3t-wo", "n/m": {"a": "deep-s3cret"},
+            "id": "not-a-number", "extra": 1});
+        let errors = plan.prepare(given.as_object().unwrap()).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let text = text.join("\n");
+        for secret in ["hunter2-x", "s3cr3t-wo", "deep-s3cret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("/pw: "), "{text}");
+        assert!(text.contains("/n~1m/a: "), "{text}");
+        assert!(text.contains("\"not-a-number\""), "{text}");
+        let secrets = plan.secret_values(given.as_object().unwrap());
+        assert_eq!(secrets.len(), 3);
     }
 
     #[test]
