@@ -147,11 +147,23 @@ pub fn parse(args: &RunArgs) -> Result<Flags, Stop> {
     })
 }
 
-/// Splits `NAME=VALUE` at the first `=`; the name must not be empty.
+/// Splits `NAME=VALUE` at the first `=`; the name must not be empty. A
+/// malformed `--auth` or `--input` is not quoted: it may be a credential or
+/// a password given without its name.
 fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str), Stop> {
     s.split_once('=')
         .filter(|(k, _)| !k.is_empty())
-        .ok_or_else(|| Stop::Usage(format!("{flag} expects NAME=VALUE, got `{s}`")))
+        .ok_or_else(|| {
+            let got = if matches!(flag, "--auth" | "--input") {
+                match s.split_once('=') {
+                    Some(_) => " (the NAME before `=` is empty)".to_string(),
+                    None => " (there is no `=`)".to_string(),
+                }
+            } else {
+                format!(", got `{s}`")
+            };
+            Stop::Usage(format!("{flag} expects NAME=VALUE{got}"))
+        })
 }
 
 /// Parses every value of a repeatable `NAME=VALUE` flag.
@@ -267,8 +279,21 @@ mod tests {
         assert!(matches!(pairs.as_deref(), Ok([(k, v)]) if k == "a" && v == "b=c"));
         assert_eq!(
             usage(parse_pairs("--input", &["=x".to_string()])),
-            "--input expects NAME=VALUE, got `=x`"
+            "--input expects NAME=VALUE (the NAME before `=` is empty)"
         );
+        assert_eq!(
+            usage(parse_pairs("--source", &["nope".to_string()])),
+            "--source expects NAME=VALUE, got `nope`"
+        );
+    }
+
+    /// A credential given without its scheme is not echoed.
+    #[test]
+    fn malformed_credentials_are_not_quoted() {
+        let e = usage(parse_auth(&["sk-live_s3cret".to_string()]));
+        assert_eq!(e, "--auth expects NAME=VALUE (there is no `=`)");
+        let e = usage(parse_pairs("--input", &["hunter2-pw".to_string()]));
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]

@@ -13,8 +13,14 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            // A carriage return would overwrite a line of a log shown on a
+            // terminal, and bidirectional overrides reorder what it shows.
+            '\r' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("&#x{:X};", u32::from(c)));
+            }
+            // XML 1.0 forbids most control characters, even escaped, and
+            // discourages DEL and C1, which terminals showing a CI log obey.
+            c if c.is_control() && !matches!(c, '\t' | '\n') => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
-use arazzo_engine::inputs::InputInfo;
+use arazzo_engine::inputs::{InputError, InputInfo};
 use arazzo_engine::plan::Plan;
 use arazzo_engine::report::{Event, Reason, RunReport, Status, StepRecord, WorkflowRecord};
 use arazzo_model::diag::render_failure;
@@ -15,21 +15,17 @@ use arazzo_openapi::security::{SchemeKind, SecurityScheme};
 
 use super::Stop;
 use super::args::{RunArgs, RunFormat};
+use super::edge::{self, Edge, Net, clean_line, stderr_color};
 use super::execute::Progress;
 use super::pretty::Pretty;
 use super::request::Scoped;
 use crate::exit;
 use crate::output::color_enabled;
 
-/// Whether standard error gets colour.
-pub fn stderr_color() -> bool {
-    color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-}
-
 /// Explains why the run stopped before it ran, and returns the exit code.
-pub fn stop(stop: Stop) -> ExitCode {
+pub fn stop(edge: &Edge, stop: Stop) -> ExitCode {
     let color = stderr_color();
-    let mut err = anstream::stderr();
+    let mut err = edge.stderr();
     match stop {
         Stop::Usage(msg) => {
             let prefix = if color {
@@ -37,32 +33,50 @@ pub fn stop(stop: Stop) -> ExitCode {
             } else {
                 "error"
             };
-            let _ = writeln!(err, "{prefix}: {msg}");
+            let _ = writeln!(err, "{prefix}: {}", clean_line(&msg));
             exit::code(exit::INVALID)
         }
         Stop::Unreadable(d) => {
-            let _ = writeln!(err, "{}", d.render(color));
+            let _ = writeln!(err, "{}", render(&d, color));
             exit::code(exit::INVALID)
         }
         Stop::Invalid {
             diagnostics,
             runnable,
-        } => print_invalid(&diagnostics, color, &runnable),
-        Stop::MissingInputs(missing) => print_missing(&missing),
+        } => print_invalid(&mut err, &diagnostics, color, &runnable),
+        Stop::MissingInputs(missing) => print_missing(&mut err, &missing),
+        Stop::InvalidInputs(invalid) => print_invalid_inputs(&mut err, &invalid),
         Stop::Failure(msg) => {
-            let _ = writeln!(err, "error: {msg}");
+            let _ = writeln!(err, "error: {}", clean_line(&msg));
             exit::code(exit::FAILURE)
         }
     }
 }
 
+/// `d` rendered, with its texts (which may quote a document or a server)
+/// made safe for a terminal first.
+fn render(d: &Diagnostic, color: bool) -> String {
+    let mut d = d.clone();
+    d.message = clean_line(&d.message).into_owned();
+    d.label = d.label.map(|l| clean_line(&l).into_owned());
+    d.hint = d.hint.map(|h| clean_line(&h).into_owned());
+    for n in &mut d.notes {
+        n.message = clean_line(&n.message).into_owned();
+    }
+    d.render(color)
+}
+
 /// Prints the diagnostics of a document that cannot run as asked; `runnable`
 /// names the workflows its errors do not reach, which `--workflow` can still run.
-fn print_invalid(diags: &[Diagnostic], color: bool, runnable: &[String]) -> ExitCode {
-    let mut err = anstream::stderr();
+fn print_invalid(
+    err: &mut impl Write,
+    diags: &[Diagnostic],
+    color: bool,
+    runnable: &[String],
+) -> ExitCode {
     let hints = FlagHints::default();
     for d in diags {
-        let _ = writeln!(err, "{}\n", hints.diagnostic(d).render(color));
+        let _ = writeln!(err, "{}\n", render(&hints.diagnostic(d), color));
     }
     let (errors, warnings) = arazzo_model::diag::count(diags);
     let _ = writeln!(
@@ -77,7 +91,7 @@ fn print_invalid(diags: &[Diagnostic], color: bool, runnable: &[String]) -> Exit
             "the errors do not reach {}: run {} with --workflow",
             runnable
                 .iter()
-                .map(|w| format!("`{w}`"))
+                .map(|w| format!("`{}`", clean_line(w)))
                 .collect::<Vec<_>>()
                 .join(", "),
             if runnable.len() == 1 { "it" } else { "them" }
@@ -87,12 +101,12 @@ fn print_invalid(diags: &[Diagnostic], color: bool, runnable: &[String]) -> Exit
 }
 
 /// Lists the required inputs each workflow lacks and how to supply them.
-fn print_missing(missing: &[(String, Vec<InputInfo>)]) -> ExitCode {
-    let mut err = anstream::stderr();
+fn print_missing(err: &mut impl Write, missing: &[(String, Vec<InputInfo>)]) -> ExitCode {
     for (id, inputs) in missing {
         let _ = writeln!(
             err,
-            "error: workflow `{id}` is missing required input{}:",
+            "error: workflow `{}` is missing required input{}:",
+            clean_line(id),
             plural(inputs.len())
         );
         for m in inputs {
@@ -105,12 +119,32 @@ fn print_missing(missing: &[(String, Vec<InputInfo>)]) -> ExitCode {
                 m.ty.as_deref()
                     .map(|t| format!(" ({t})"))
                     .unwrap_or_default();
-            let _ = writeln!(err, "  {}{ty}{desc}", m.name);
+            let _ = writeln!(err, "  {}", clean_line(&format!("{}{ty}{desc}", m.name)));
         }
     }
     let _ = writeln!(
         err,
         "\nsupply them with --input NAME=VALUE or --inputs FILE (or run with --mock to synthesize them)"
+    );
+    exit::code(exit::INVALID)
+}
+
+/// Lists the inputs each workflow's schema rejects, and why (never quoting
+/// a secret input: [`arazzo_engine::inputs::InputsPlan::prepare`]).
+fn print_invalid_inputs(err: &mut impl Write, invalid: &[(String, Vec<InputError>)]) -> ExitCode {
+    for (id, errors) in invalid {
+        let _ = writeln!(
+            err,
+            "error: workflow `{}` has invalid inputs:",
+            clean_line(id)
+        );
+        for e in errors {
+            let _ = writeln!(err, "  {}", clean_line(&e.to_string()));
+        }
+    }
+    let _ = writeln!(
+        err,
+        "\nfix them in --input NAME=VALUE or --inputs FILE (`arazzo-run list` shows each input's type)"
     );
     exit::code(exit::INVALID)
 }
@@ -123,11 +157,11 @@ fn plural(n: usize) -> &'static str {
 /// Tells people (not machines) about the document's findings that do not
 /// stop the run: errors in workflows that do not run, and warnings (shown
 /// in full with `-v`).
-pub fn notices(args: &RunArgs, scoped: &Scoped) {
+pub fn notices(edge: &Edge, args: &RunArgs, scoped: &Scoped) {
     if args.format != RunFormat::Pretty {
         return;
     }
-    let mut err = anstream::stderr();
+    let mut err = edge.stderr();
     let others = scoped.unreached_errors;
     if others > 0 {
         let _ = writeln!(
@@ -146,7 +180,7 @@ pub fn notices(args: &RunArgs, scoped: &Scoped) {
     if args.verbose > 0 {
         let (color, hints) = (stderr_color(), FlagHints::default());
         for w in warnings {
-            let _ = writeln!(err, "{}\n", hints.diagnostic(w).render(color));
+            let _ = writeln!(err, "{}\n", render(&hints.diagnostic(w), color));
         }
     } else if !warnings.is_empty() {
         let _ = writeln!(
@@ -157,6 +191,7 @@ pub fn notices(args: &RunArgs, scoped: &Scoped) {
             args.file
         );
     }
+    let _ = err.flush();
 }
 
 /// Shows a run as it happens and what it did.
@@ -169,6 +204,8 @@ pub struct Presenter {
     verbose: u8,
     /// Adds the flags that fix what the library reports.
     hints: FlagHints,
+    /// Where every output goes.
+    edge: Edge,
 }
 
 /// A failed workflow's failure with the place of its step (or of the
@@ -187,17 +224,24 @@ fn render_failure_place(plan: &Plan, w: &WorkflowRecord, color: bool) -> Option<
         failure.kind,
         w.error.as_deref().unwrap_or("no reason")
     );
-    Some(render_failure(id, &message, &location, Some(&label), color))
+    Some(render_failure(
+        id,
+        &clean_line(&message),
+        &location,
+        Some(&clean_line(&label)),
+        color,
+    ))
 }
 
 impl Presenter {
     /// A presenter for `args`' format and verbosity; `plan` names the
     /// security schemes that credential hints describe.
-    pub fn new(args: &RunArgs, plan: &Plan) -> Presenter {
+    pub fn new(edge: &Edge, args: &RunArgs, plan: &Plan) -> Presenter {
         let pretty = args.format == RunFormat::Pretty;
-        let stdout_tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let stdout_tty = edge::stdout_is_terminal();
         Presenter {
             view: Pretty::new(
+                edge,
                 color_enabled(stdout_tty),
                 stdout_tty && pretty,
                 args.verbose,
@@ -205,6 +249,7 @@ impl Presenter {
             pretty,
             verbose: args.verbose,
             hints: FlagHints::for_plan(plan),
+            edge: edge.clone(),
         }
     }
 
@@ -240,11 +285,12 @@ impl Presenter {
                 .collect();
             self.view.summary(&report, &failures);
         } else {
-            let mut out = std::io::stdout().lock();
+            let mut out = self.edge.stdout_json();
             let _ = writeln!(out, "{json}");
+            let _ = out.flush();
         }
-        if let Err(failure) = write_files(&report, &json, args) {
-            return stop(failure);
+        if let Err(failure) = write_files(&self.edge, &report, &json, args) {
+            return stop(&self.edge, failure);
         }
         exit::code(if succeeded(&report) {
             exit::SUCCESS
@@ -255,13 +301,13 @@ impl Presenter {
 }
 
 /// Writes the `--report` JSON and the `--junit` XML files, when asked for.
-fn write_files(report: &RunReport, json: &str, args: &RunArgs) -> Result<(), Stop> {
+fn write_files(edge: &Edge, report: &RunReport, json: &str, args: &RunArgs) -> Result<(), Stop> {
     if let Some(path) = &args.report {
-        std::fs::write(path, format!("{json}\n"))
+        edge.write_file(path, &format!("{json}\n"), Net::Json)
             .map_err(|e| Stop::Failure(format!("cannot write the report to {path}: {e}")))?;
     }
     if let Some(path) = &args.junit {
-        std::fs::write(path, super::junit::render(report))
+        edge.write_file(path, &super::junit::render(report), Net::Plain)
             .map_err(|e| Stop::Failure(format!("cannot write the JUnit report to {path}: {e}")))?;
     }
     Ok(())

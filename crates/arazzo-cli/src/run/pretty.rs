@@ -1,14 +1,23 @@
 //! The human view of a run: a live line per step (with a spinner while a
 //! request is in flight on a terminal), failures that say which criterion
 //! failed and the actual value, and a summary with the outputs.
+//!
+//! What a server or the document wrote (ids, URLs, headers, bodies, reasons,
+//! outputs) is made safe for a terminal before it is shown ([`clean`]):
+//! control characters appear as `\u{1b}`, so only this view's own colours
+//! reach the terminal. Every line leaves through the run's output edge.
 
-use std::io::Write;
+use std::io::{Stdout, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 use arazzo_engine::report::{
     ActionType, DelaySource, Event, Reason, RunReport, Status, StepRecord, WorkflowRecord,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::edge::{Edge, Masked, clean_line, clean_value};
 
 /// Success: `✓`, succeeded workflows, 2xx and 3xx statuses.
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -35,18 +44,34 @@ pub struct Pretty {
     spinner: Option<indicatif::ProgressBar>,
     /// Nesting depth of the workflow being shown.
     depth: usize,
+    /// Standard output, masked.
+    out: Masked<Stdout>,
+    /// Masks the spinner's message, which the spinner writes itself.
+    edge: Edge,
+}
+
+/// `value` with every string made safe for a terminal ([`clean_line`]; bodies
+/// keep their lines), through its JSON form so no field is forgotten.
+fn clean<T: Serialize + DeserializeOwned + Clone>(value: &T) -> T {
+    let Ok(mut v) = serde_json::to_value(value) else {
+        return value.clone();
+    };
+    clean_value(&mut v, &["body"]);
+    serde_json::from_value(v).unwrap_or_else(|_| value.clone())
 }
 
 impl Pretty {
     /// A renderer writing to standard output. `live` enables the spinner
     /// (only on a terminal); `color` enables ANSI styles.
-    pub fn new(color: bool, live: bool, verbose: u8) -> Pretty {
+    pub fn new(edge: &Edge, color: bool, live: bool, verbose: u8) -> Pretty {
         Pretty {
             color,
             live,
             verbose,
             spinner: None,
             depth: 0,
+            out: edge.stdout(color),
+            edge: edge.clone(),
         }
     }
 
@@ -61,13 +86,14 @@ impl Pretty {
 
     /// Prints a line, above the spinner if one is turning.
     fn println(&mut self, line: &str) {
+        let out = &mut self.out;
+        let mut print = || {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        };
         match &self.spinner {
-            Some(s) => s.suspend(|| {
-                let _ = writeln!(std::io::stdout(), "{line}");
-            }),
-            None => {
-                let _ = writeln!(std::io::stdout(), "{line}");
-            }
+            Some(s) => s.suspend(print),
+            None => print(),
         }
     }
 
@@ -79,22 +105,28 @@ impl Pretty {
     /// Prints a warning line.
     pub fn warning(&mut self, message: &str) {
         let line = format!(
-            "{}  {} {message}",
+            "{}  {} {}",
             self.indent(),
-            self.paint(YELLOW, "warning:")
+            self.paint(YELLOW, "warning:"),
+            clean_line(message)
         );
         self.println(&line);
     }
 
     /// Prints a note: context that explains a result without being a problem.
     pub fn note(&mut self, message: &str) {
-        let line = format!("{}  {} {message}", self.indent(), self.paint(DIM, "note:"));
+        let line = format!(
+            "{}  {} {}",
+            self.indent(),
+            self.paint(DIM, "note:"),
+            clean_line(message)
+        );
         self.println(&line);
     }
 
-    /// Renders one event.
+    /// Renders one event (its text made safe for a terminal first).
     pub fn event(&mut self, e: &Event) {
-        match e {
+        match &clean(e) {
             Event::WorkflowStarted {
                 workflow_id,
                 depth,
@@ -181,7 +213,7 @@ impl Pretty {
         } else {
             String::new()
         };
-        s.set_message(format!("{step_id}  {target}{attempt}"));
+        s.set_message(self.edge.mask(&format!("{step_id}  {target}{attempt}")));
         s.enable_steady_tick(Duration::from_millis(80));
         self.spinner = Some(s);
     }
@@ -322,6 +354,7 @@ impl Pretty {
         if let Some(s) = self.spinner.take() {
             s.finish_and_clear();
         }
+        let report = &clean(report);
         let requested: Vec<&WorkflowRecord> = report
             .workflows
             .iter()

@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use arazzo_engine::inputs::coerce_text;
+use arazzo_engine::inputs::{InputError, coerce_text};
 use arazzo_engine::plan::{Plan, WorkflowPlan};
-use arazzo_engine::{Compiled, Credentials, HttpOptions, RunOptions};
+use arazzo_engine::{Compiled, Credentials, HttpOptions, RunOptions, Secrets};
 use arazzo_model::Diagnostic;
 use serde_json::{Map, Value};
 
@@ -144,8 +144,11 @@ pub fn build(
     let mock = args.mock.then_some(Mock {
         strict: args.mock_strict,
     });
-    let (workflows, synthesized) = workflow_inputs(&scoped, &flags, mock.is_some())?;
-    let credentials = with_env_credentials(flags.credentials, &scoped.plan, env)?;
+    // The credentials share the output edge's set (see `run_stages`): the
+    // environment's credentials and the secret inputs join it here.
+    let credentials = with_env_credentials(flags.credentials.clone(), &scoped.plan, env)?;
+    let mut secrets = credentials.secrets();
+    let (workflows, synthesized) = workflow_inputs(&scoped, &flags, mock.is_some(), &mut secrets)?;
     Ok(RunRequest {
         plan: scoped.plan,
         workflows,
@@ -166,14 +169,22 @@ type WorkflowInputs = (
     HashMap<String, Vec<String>>,
 );
 
-/// The inputs of each selected workflow, typed by its schema. Offline, the
-/// missing ones are synthesized; otherwise a missing required input stops
-/// the run (after every workflow has been checked).
-fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<WorkflowInputs, Stop> {
+/// The inputs of each selected workflow, typed by its schema; the values of
+/// secret inputs are added to `secrets`. Offline, the missing ones are
+/// synthesized; otherwise a missing required input stops the run (after
+/// every workflow has been checked). Then inputs the schema rejects stop
+/// it — offline, those the user gave.
+fn workflow_inputs(
+    scoped: &Scoped,
+    flags: &Flags,
+    mock: bool,
+    secrets: &mut Secrets,
+) -> Result<WorkflowInputs, Stop> {
     let plan = &scoped.plan;
     let mut requests = Vec::new();
     let mut synthesized = HashMap::new();
     let mut missing = Vec::new();
+    let mut invalid = Vec::new();
     for id in &scoped.workflows {
         let Some(wi) = plan.workflow_index(id) else {
             continue;
@@ -182,6 +193,10 @@ fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<Workflo
             continue;
         };
         let mut inputs = typed_inputs(wf, flags);
+        for v in wf.inputs.secret_values(&inputs) {
+            secrets.add_value(v);
+        }
+        let given: Vec<String> = inputs.keys().cloned().collect();
         if mock {
             let (filled, names) = arazzo_engine::offline::inputs_for(plan, wi, &inputs);
             inputs = filled;
@@ -194,12 +209,34 @@ fn workflow_inputs(scoped: &Scoped, flags: &Flags, mock: bool) -> Result<Workflo
                 missing.push((id.clone(), absent));
             }
         }
+        if let Err(errors) = wf.inputs.prepare(&inputs) {
+            let errors: Vec<InputError> = errors
+                .into_iter()
+                .filter(|e| !mock || names_given(&e.path, &given))
+                .collect();
+            if !errors.is_empty() {
+                invalid.push((id.clone(), errors));
+            }
+        }
         requests.push((id.clone(), inputs));
     }
     if !missing.is_empty() {
         return Err(Stop::MissingInputs(missing));
     }
+    if !invalid.is_empty() {
+        return Err(Stop::InvalidInputs(invalid));
+    }
     Ok((requests, synthesized))
+}
+
+/// Whether the JSON pointer `path` into the inputs lies inside an input
+/// that was `given` (rather than synthesized).
+fn names_given(path: &str, given: &[String]) -> bool {
+    let first = path
+        .strip_prefix('/')
+        .and_then(|p| p.split('/').next())
+        .unwrap_or_default();
+    given.iter().any(|g| arazzo_expr::escape_token(g) == first)
 }
 
 /// The `--inputs` file's values with the `--input` values over them, each
