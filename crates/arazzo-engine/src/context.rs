@@ -143,8 +143,9 @@ impl Context for Ctx<'_> {
 
     fn workflow_input(&self, workflow_id: &str, name: &str) -> Option<Cow<'_, Value>> {
         let wf = self.workflow(workflow_id)?;
-        if let Some(f) = self.st.frames.iter().rev().find(|f| f.wf == wf) {
-            return f.inputs.get(name).map(Cow::Borrowed);
+        // Running: on the stack, or waiting off it for the target of its goto.
+        if let Some(running) = self.st.running(wf) {
+            return running.inputs().get(name).map(Cow::Borrowed);
         }
         self.st.done.get(&wf)?.inputs.get(name).map(Cow::Borrowed)
     }

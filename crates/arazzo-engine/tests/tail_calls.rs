@@ -517,7 +517,6 @@ workflows:
 /// that made a goto is running until its target ends, though it is no
 /// longer on the stack.
 #[test]
-#[ignore = "needs `Ctx::workflow_input` (context.rs) to look up running workflows with `RunState::running`"]
 fn a_goto_target_reads_the_inputs_of_the_workflow_that_transferred() {
     let plan = plan(
         r#"

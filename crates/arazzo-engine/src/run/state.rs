@@ -242,10 +242,6 @@ pub(crate) enum Running<'a> {
 impl<'a> Running<'a> {
     /// Its inputs (as validated): what `$workflows.<id>.inputs` reads of a
     /// running workflow.
-    #[allow(
-        dead_code,
-        reason = "for `Ctx::workflow_input`, which looks only at the stack so far"
-    )]
     pub(crate) fn inputs(self) -> &'a Map<String, Value> {
         match self {
             Running::Frame(f) => &f.inputs,
