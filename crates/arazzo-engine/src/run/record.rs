@@ -74,12 +74,14 @@ impl Run {
     fn loggable(&self, bytes: &[u8]) -> String {
         let max = self.opts.max_logged_body;
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
-        let text = self.secrets.mask(&text);
-        if bytes.len() > max {
+        // Masked with the cut mark, which masking knows: a secret the cut
+        // goes through is masked too.
+        let text = if bytes.len() > max {
             format!("{text}… ({} bytes in all)", bytes.len())
         } else {
             text
-        }
+        };
+        self.secrets.mask(&text)
     }
 
     /// The typed side of a failure of the top frame: its step (unless the
