@@ -420,6 +420,48 @@ fn server_and_document_text_cannot_drive_the_terminal() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A body is logged up to 4,096 bytes: a secret the cut goes through is
+/// masked in the engine's events too (which embedders and `tracing` see
+/// without the command line's edge), not only its whole occurrences.
+#[test]
+fn a_secret_cut_by_a_logged_body_is_masked_in_events() {
+    let dir = workdir("cut");
+    let server = Server::start();
+    let doc = "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions:\n  - {name: api, url: ./echo.openapi.yaml, type: openapi}\nworkflows:\n  - workflowId: big\n    inputs: {type: object, properties: {pw: {type: string, format: password}}}\n    steps:\n      - stepId: s\n        operationId: big\n        parameters: [{name: q, in: query, value: $inputs.pw}]\n";
+    let doc = write_documents(&dir, doc);
+    let url = url::Url::parse(&server.url).unwrap();
+    let options = arazzo_engine::CompileOptions {
+        servers: [("api".to_string(), url)].into_iter().collect(),
+        ..Default::default()
+    };
+    let compiled = arazzo_engine::compile_location(&doc, &options).unwrap();
+    let pw = secret("CutSec-017", true);
+    let inputs = serde_json::json!({"pw": pw}).as_object().unwrap().clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut events = Vec::new();
+    rt.block_on(async {
+        let engine = arazzo_engine::Engine::new(compiled.plan).unwrap();
+        engine
+            .run_all(vec![("big".into(), inputs)], &mut |e| events.push(e))
+            .await
+            .unwrap();
+    });
+    let body = events
+        .iter()
+        .find_map(|e| match e {
+            arazzo_engine::Event::ResponseReceived { body, .. } => body.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        body.ends_with(&format!("… ({} bytes in all)", 4186 + pw.len())),
+        "{body}"
+    );
+    assert!(!body.contains("CutSec"), "{}", &body[4000..]);
+    assert!(server.seen().contains("CutSec-017"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The suite's size, for the record (run with `--nocapture`).
 #[test]
 fn zz_encodings_are_many() {

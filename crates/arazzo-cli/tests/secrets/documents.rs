@@ -52,6 +52,11 @@ paths:
       parameters: [{$ref: '#/components/parameters/fail'}]
       requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object}}}}
       responses: {'200': {$ref: '#/components/responses/ok'}}
+  /big:
+    get:
+      operationId: big
+      parameters: [{name: q, in: query, schema: {type: string}}]
+      responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}}}}}
   /evil:
     get: {operationId: evil, responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}}}}}}
 "#;

@@ -192,6 +192,12 @@ pub fn answer(
             extra,
         );
     }
+    if path == "/big" {
+        // A secret that a body logged up to 4,096 bytes is cut through.
+        let q = query.get("q").cloned().unwrap_or_default();
+        let body = format!("{}{q}{}", ".".repeat(4086), ".".repeat(100));
+        return (200, "text/plain", body.into_bytes(), Vec::new());
+    }
     if path == "/evil" {
         let body = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\rX\u{202e}gro.live\u{1b}[8m";
         return (200, "text/plain", body.as_bytes().to_vec(), Vec::new());
