@@ -262,6 +262,18 @@ impl Secrets {
             .clone()
     }
 
+    /// A set of its own that starts with what this one holds now: later
+    /// additions to either are not seen by the other, while the patterns
+    /// already compiled are shared (a run forks its credentials' set rather
+    /// than compiling the same patterns again).
+    pub fn fork(&self) -> Secrets {
+        Secrets {
+            set: Arc::new(RwLock::new(Set {
+                snapshot: self.snapshot(),
+            })),
+        }
+    }
+
     /// Whether the set holds no secret.
     pub fn is_empty(&self) -> bool {
         self.snapshot().texts.is_empty()

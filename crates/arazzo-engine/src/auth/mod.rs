@@ -20,6 +20,7 @@ pub(crate) use token::add_token_secrets;
 pub use token::{parse_token_response, token_request};
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,11 @@ pub struct Credentials {
     /// The set runs with these credentials mask with and fill, when shared.
     #[serde(skip)]
     shared: Option<Secrets>,
+    /// The credentials' own set, built once and forked for each run, so a
+    /// thousand runs do not compile the same masking patterns a thousand
+    /// times. Reset by every change to the credentials.
+    #[serde(skip)]
+    own: Arc<OnceLock<Secrets>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -127,6 +133,7 @@ impl Credentials {
     /// `--auth` does. Fields: `client_id`, `client_secret`, `scope`,
     /// `username`, `password`, `token`, `client_auth` (`basic`, `post`, `json`).
     pub fn set(&mut self, spec: &str, value: &str) -> Result<(), CredentialError> {
+        self.own = Arc::default();
         let (scheme, field) = match spec.rsplit_once('.') {
             Some((s, f))
                 if matches!(
@@ -196,6 +203,7 @@ impl Credentials {
 
     /// Sets a credential directly.
     pub fn insert(&mut self, scheme: &str, credential: Credential) {
+        self.own = Arc::default();
         self.schemes.insert(scheme.to_string(), credential);
     }
 
@@ -223,6 +231,7 @@ impl Credentials {
         schemes: impl IntoIterator<Item = &'a str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) {
+        self.own = Arc::default();
         for scheme in schemes {
             let key = env_name(scheme);
             if self.schemes.contains_key(scheme) {
@@ -270,7 +279,13 @@ impl Credentials {
     /// [`Credential::Value`]), an OAuth2 client's pair as `client_secret_basic`
     /// encodes it.
     pub fn secrets(&self) -> Secrets {
-        let mut s = self.shared.clone().unwrap_or_default();
+        match &self.shared {
+            Some(shared) => self.fill(shared.clone()),
+            None => self.own.get_or_init(|| self.fill(Secrets::new())).fork(),
+        }
+    }
+
+    fn fill(&self, mut s: Secrets) -> Secrets {
         for c in self.schemes.values() {
             match c {
                 Credential::Value(v) => {
@@ -501,6 +516,22 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("bob") && shown.contains("****"), "{shown}");
+    }
+
+    /// Runs without a shared set each get their own, built once from the
+    /// credentials: what one run learns is not masked in another's, and a
+    /// change to the credentials is seen by the next run.
+    #[test]
+    fn runs_fork_the_credentials_set() {
+        let mut c = Credentials::new();
+        c.set("key", "first-secret").unwrap();
+        let mut a = c.secrets();
+        let b = c.secrets();
+        a.add("token-of-run-a");
+        assert_eq!(a.mask("first-secret token-of-run-a"), "**** ****");
+        assert_eq!(b.mask("first-secret token-of-run-a"), "**** token-of-run-a");
+        c.set("other", "second-secret").unwrap();
+        assert_eq!(c.secrets().mask("second-secret"), "****");
     }
 
     /// A shared set gets every credential in the forms requests carry it.
