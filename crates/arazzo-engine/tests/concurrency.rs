@@ -44,11 +44,33 @@ impl Transport for Gated {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_runs_share_one_client_without_cross_talk() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let cfg = sim.config().clone();
+    // The simulator runs on a runtime of its own, as a real server would: the
+    // thousand runs keep this runtime's two workers busy (each run compiles
+    // the patterns that mask its token), and a server sharing them would be
+    // starved into answering after the client's timeout.
+    let (ready, started) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let sim = Simulator::start(SimConfig::default()).await.unwrap();
+            ready
+                .send((sim.config().clone(), sim.base_url().to_string()))
+                .unwrap();
+            let _ = stopped.await;
+            let held = sim.accounts();
+            sim.shutdown().await;
+            held
+        })
+    });
+    let (cfg, base_url) = started.recv().unwrap();
     let mut opts = CompileOptions::default();
     opts.servers
-        .insert("pipedreamApi".into(), sim.base_url().parse().unwrap());
+        .insert("pipedreamApi".into(), base_url.parse().unwrap());
     let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml");
     let compiled = arazzo_engine::compile_location(&spec.display().to_string(), &opts).unwrap();
@@ -116,7 +138,8 @@ async fn a_thousand_concurrent_runs_share_one_client_without_cross_talk() {
         assert!(accounts.insert(account));
     }
     // The server agrees: one account per user, each with that run's credentials.
-    let held = sim.accounts();
+    stop.send(()).unwrap();
+    let held = server.join().unwrap();
     assert_eq!(held.len(), RUNS);
     for a in &held {
         let i: usize = a
@@ -128,5 +151,4 @@ async fn a_thousand_concurrent_runs_share_one_client_without_cross_talk() {
         assert_eq!(a.name.as_deref(), Some(format!("account {i}").as_str()));
         assert!(accounts.contains(&a.id));
     }
-    sim.shutdown().await;
 }

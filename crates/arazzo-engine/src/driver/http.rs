@@ -62,6 +62,9 @@ impl Default for HttpOptions {
     }
 }
 
+/// How long an idle pooled connection is kept for reuse.
+const IDLE_CONNECTION: Duration = Duration::from_secs(4);
+
 /// The reqwest transport.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -75,6 +78,12 @@ impl ReqwestTransport {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
+            // An idle connection is dropped before the usual server keep-alive
+            // timeouts (Node.js 5 s; our own loopback servers 10 s) can close
+            // it: a request sent on a connection the server is closing fails
+            // with "connection closed before message completed", and a POST
+            // cannot be retried safely.
+            .pool_idle_timeout(IDLE_CONNECTION)
             .danger_accept_invalid_certs(options.insecure)
             .user_agent(options.user_agent.clone())
             .build()
