@@ -44,6 +44,9 @@ pub struct Pretty {
     spinner: Option<indicatif::ProgressBar>,
     /// Nesting depth of the workflow being shown.
     depth: usize,
+    /// Depths of workflows started and not finished, innermost last. A goto
+    /// target has the depth of the workflow that made the goto, and both finish.
+    open: Vec<usize>,
     /// Standard output, masked.
     out: Masked<Stdout>,
     /// Masks the spinner's message, which the spinner writes itself.
@@ -70,6 +73,7 @@ impl Pretty {
             verbose,
             spinner: None,
             depth: 0,
+            open: Vec::new(),
             out: edge.stdout(color),
             edge: edge.clone(),
         }
@@ -185,6 +189,7 @@ impl Pretty {
     /// `▶ id`, with why it runs unless it was requested.
     fn workflow_started(&mut self, workflow_id: &str, depth: usize, reason: Reason) {
         self.depth = depth;
+        self.open.push(depth);
         let why = match reason {
             Reason::Requested => String::new(),
             other => self.paint(DIM, &format!(" ({other})")),
@@ -272,6 +277,9 @@ impl Pretty {
 
     /// `✓ id succeeded in …` or `✗ id failed: why`.
     fn workflow_finished(&mut self, record: &WorkflowRecord) {
+        if let Some(depth) = self.open.pop() {
+            self.depth = depth;
+        }
         let line = match record.status {
             Status::Succeeded => format!(
                 "{}{} {} succeeded {}",
@@ -293,7 +301,7 @@ impl Pretty {
             ),
         };
         self.println(&line);
-        self.depth = self.depth.saturating_sub(1);
+        self.depth = self.open.last().copied().unwrap_or(0);
     }
 
     /// `✓ step  METHOD /path  200  12ms  attempt 2  goto x [name]`.
