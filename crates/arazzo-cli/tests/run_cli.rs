@@ -498,6 +498,18 @@ async fn usage_errors_exit_2() {
     assert!(text(&unknown.stderr).contains("did you mean `connect-account-onboarding`?"));
     let bad_flag = run(&["run", &flagship(), "--input", "novalue"], &[]).await;
     assert_eq!(bad_flag.status.code(), Some(2));
+    // A credential for a scheme no source defines is refused, not ignored
+    // (the run would otherwise go out unauthenticated), and its value is not echoed.
+    let unknown_auth = run(
+        &["run", &flagship(), "--mock", "--auth", "OAuth3=s3cr3t-value"],
+        &[],
+    )
+    .await;
+    assert_eq!(unknown_auth.status.code(), Some(2));
+    let e = text(&unknown_auth.stderr);
+    assert!(e.contains("no security scheme is named `OAuth3`"), "{e}");
+    assert!(e.contains("OAuth2"), "{e}");
+    assert!(!e.contains("s3cr3t-value"), "{e}");
     // Limits that are not a finite number of seconds up to a year are usage
     // errors, not a panic (exit 101) or a silent 1 ms.
     for (flag, value) in [

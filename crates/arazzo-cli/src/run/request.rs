@@ -266,6 +266,25 @@ fn with_env_credentials(
         .iter()
         .flat_map(|a| a.schemes.keys().map(String::as_str))
         .collect();
+    // A credential for a scheme no source defines would be silently unused:
+    // most likely a typo, and the run would go out unauthenticated.
+    if let Some(unknown) = credentials
+        .scheme_names()
+        .into_iter()
+        .find(|n| !schemes.contains(n))
+    {
+        let mut known: Vec<&str> = schemes.clone();
+        known.sort_unstable();
+        known.dedup();
+        let known = if known.is_empty() {
+            "the sources define no security schemes".to_string()
+        } else {
+            format!("the sources define {}", known.join(", "))
+        };
+        return Err(Stop::Usage(format!(
+            "--auth {unknown}=…: no security scheme is named `{unknown}`; {known}"
+        )));
+    }
     credentials.add_env(schemes, env);
     if let Some(s) = credentials.incomplete().first() {
         return Err(Stop::Usage(format!(

@@ -307,6 +307,20 @@ impl Credentials {
         s
     }
 
+    /// The security scheme names given credentials (whole or in part), sorted.
+    pub fn scheme_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .schemes
+            .keys()
+            .chain(self.partial.keys())
+            .chain(self.client_auth.keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Every secret value, for masking.
     pub fn secret_values(&self) -> Vec<String> {
         let mut out = Vec::new();
