@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs arazzo-run's fuzz targets. Not part of CI: fuzzing is open-ended.
 #
-#   fuzz/run.sh SECONDS [TARGET ...]     # each target for SECONDS (default: all targets)
+#   fuzz/run.sh SECONDS [TARGET ...]     # the targets side by side for SECONDS (default: all)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain the
 # script sets RUSTC_BOOTSTRAP=1, which lets cargo-fuzz pass the unstable
 # sanitizer flags it needs. Each target starts from a seed corpus built from
 # ../shared/corpus (Arazzo and OpenAPI documents), the conformance cases and
 # fuzz/regressions/<target>/; the seed corpus and whatever the fuzzer adds
-# live in fuzz/corpus/ (not committed). A crash lands in fuzz/artifacts/:
+# live in fuzz/corpus/ (not committed). Logs and crashes land in fuzz/artifacts/:
 # fix it, then copy the input to fuzz/regressions/<target>/ so `cargo test`
 # replays it for ever (crates/arazzo-fuzz-targets/tests/regressions.rs).
 set -euo pipefail
@@ -48,10 +48,24 @@ seed() { # target
   esac
 }
 
+# Build every target once, then run the binaries side by side (one process
+# per target; `cargo fuzz run` would rebuild, and serialize, each).
+cargo fuzz build --release --debug-assertions
+bin=target/x86_64-unknown-linux-gnu/release
+mkdir -p artifacts
+pids=()
 for t in "${targets[@]}"; do
   seed "$t"
+  mkdir -p "artifacts/$t"
   echo "== $t: $seconds s" >&2
-  cargo fuzz run --release --debug-assertions "$t" "corpus/$t" -- \
+  "$bin/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1
+    -print_final_stats=1 > "artifacts/$t.log" 2>&1 &
+  pids+=($!)
 done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+for t in "${targets[@]}"; do
+  echo "== $t: $(grep -aE '^stat::number_of_executed_units' "artifacts/$t.log" || true)" >&2
+done
+exit $status
