@@ -501,7 +501,13 @@ async fn usage_errors_exit_2() {
     // A credential for a scheme no source defines is refused, not ignored
     // (the run would otherwise go out unauthenticated), and its value is not echoed.
     let unknown_auth = run(
-        &["run", &flagship(), "--mock", "--auth", "OAuth3=s3cr3t-value"],
+        &[
+            "run",
+            &flagship(),
+            "--mock",
+            "--auth",
+            "OAuth3=s3cr3t-value",
+        ],
         &[],
     )
     .await;
