@@ -5,12 +5,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use crate::condition::{Condition, Operand, Verdict};
 use crate::context::Context;
 use crate::ecma_regex::EcmaRegex;
 use crate::error::ParseError;
+use crate::limits::{self, Lang};
 use crate::parser::ROOT_NAMES;
 use crate::stringify::{describe_value, stringify};
 use crate::template::Template;
@@ -89,7 +89,9 @@ impl CriterionType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CriterionError {
     /// A syntax error in a `simple` condition, or in an embedded `{$…}` of a regex,
-    /// JSONPath or XPath condition. The span is into the `condition` string.
+    /// JSONPath or XPath condition, or a condition over a limit of [`crate::limits`]
+    /// (nesting, XPath length; see [`ParseError::kind`]). The span is into the
+    /// `condition` string.
     Condition(ParseError),
     /// The `context` is not a runtime expression. The span is into the `context` string.
     Context(ParseError),
@@ -280,7 +282,7 @@ pub(crate) fn has_embedded_expression(s: &str) -> bool {
 enum Kind {
     Simple(Condition),
     Regex(Query<EcmaRegex>),
-    JsonPath(Query<JsonPath>, JsonPathVersion),
+    JsonPath(Query<jsonpath::Compiled>, JsonPathVersion),
     XPath(Query<String>, &'static str),
 }
 
@@ -336,16 +338,21 @@ impl Criterion {
             }
             CriterionType::Regex => {
                 needs_context("regex")?;
+                limits::check_nesting(condition, Lang::Regex, "regular expression")
+                    .map_err(CriterionError::Condition)?;
                 Kind::Regex(Query::new(condition, EcmaRegex::new)?)
             }
             CriterionType::JsonPath { version } => {
                 let v = jsonpath_version(version.as_deref())?;
                 needs_context("jsonpath")?;
+                limits::check_nesting(condition, Lang::JsonPath, "JSONPath query")
+                    .map_err(CriterionError::Condition)?;
                 Kind::JsonPath(Query::new(condition, jsonpath::compile)?, v)
             }
             CriterionType::XPath { version } => {
                 let v = xpath_version(version.as_deref())?;
                 needs_context("xpath")?;
+                limits::check_xpath(condition).map_err(CriterionError::Condition)?;
                 Kind::XPath(
                     Query::new(condition, |q| xpath::check(q).map(|()| q.to_owned()))?,
                     v,
@@ -463,15 +470,18 @@ impl Criterion {
                     Err(e) => return Verdict::error(e),
                 };
                 let query = text.unwrap_or_else(|| self.condition.clone());
-                if jsonpath::select(&path, &value).is_empty()
-                    && !jsonpath::filters_root_object(&path, &query, &value)
-                {
-                    Verdict::fail(format!(
+                let selected = jsonpath::select(&path, &value).map(|n| !n.is_empty());
+                let selected = match selected {
+                    Ok(false) => jsonpath::filters_root_object(&path, &query, &value),
+                    other => other,
+                };
+                match selected {
+                    Ok(true) => Verdict::pass(),
+                    Ok(false) => Verdict::fail(format!(
                         "JSONPath `{query}` selected no nodes in {ctx_src} ({})",
                         describe_value(&value)
-                    ))
-                } else {
-                    Verdict::pass()
+                    )),
+                    Err(e) => Verdict::error(format!("on {ctx_src}: {e}")),
                 }
             }
             Kind::XPath(q, _) => {

@@ -8,7 +8,28 @@
 use std::fmt;
 use std::ops::Range;
 
-/// A syntax error in a runtime expression, template or condition.
+/// What kind of parse failure happened.
+///
+/// Most parse errors are [`ParseErrorKind::Syntax`]. [`ParseErrorKind::TooDeep`] and
+/// [`ParseErrorKind::TooLong`] are the bounds of [`crate::limits`]: the text may be valid,
+/// but parsing or evaluating it could exhaust the stack or run for a very long time, so
+/// it is refused before any recursive parser sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The text does not follow the grammar.
+    #[default]
+    Syntax,
+    /// The text nests brackets, parentheses or operators deeper than the limit
+    /// ([`crate::limits::MAX_NESTING`], or [`crate::limits::MAX_XPATH_NESTING`] for XPath).
+    TooDeep,
+    /// The text is longer, or has more operators, than its language allows
+    /// ([`crate::limits::MAX_XPATH_LENGTH`], [`crate::limits::MAX_XPATH_OPERATORS`]).
+    TooLong,
+}
+
+/// A syntax error in a runtime expression, template or condition, or a text over one of
+/// the bounds of [`crate::limits`] (see [`ParseError::kind`]).
 ///
 /// `span` is a byte range into the parsed string. It is never empty unless the error is
 /// at the end of the input, where it is `len..len`.
@@ -22,16 +43,31 @@ pub struct ParseError {
     /// An optional suggestion shown under the caret (for example "conditions are not
     /// templates: remove the braces").
     pub hint: Option<String>,
+    kind: ParseErrorKind,
 }
 
 impl ParseError {
-    /// Creates an error; used by the parsers and by callers that re-anchor errors.
+    /// Creates a syntax error; used by the parsers and by callers that re-anchor errors.
     pub fn new(message: impl Into<String>, span: Range<usize>) -> Self {
         ParseError {
             message: message.into(),
             span,
             hint: None,
+            kind: ParseErrorKind::Syntax,
         }
+    }
+
+    /// Creates an error of a given kind (a limit rather than a syntax error).
+    pub fn with_kind(kind: ParseErrorKind, message: impl Into<String>, span: Range<usize>) -> Self {
+        ParseError {
+            kind,
+            ..ParseError::new(message, span)
+        }
+    }
+
+    /// What kind of failure this is: a syntax error, or text over a limit.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
     }
 
     /// Adds a hint, so that a common mistake gets a concrete suggestion.
@@ -162,6 +198,10 @@ pub enum EvalErrorKind {
     Selector,
     /// A value had the wrong type for the operation (for example XPath on a JSON object).
     Type,
+    /// Evaluation was refused or stopped because it would exceed one of the work bounds
+    /// of [`crate::limits`] (a JSONPath query over too large a value, a regex over too
+    /// long a text, a backtracking budget).
+    Limit,
 }
 
 /// A failure to evaluate an expression, template, value or selector.

@@ -12,7 +12,11 @@
 //! * [`Criterion`]: `simple`, `regex`, `jsonpath` and `xpath` criteria; [`Selector`].
 //!
 //! Parse errors carry byte spans and render with a caret ([`ParseError::render`]);
-//! evaluation errors are typed ([`EvalError::is_absent`]). The semantics, and every
+//! evaluation errors are typed ([`EvalError::is_absent`]).
+//!
+//! No expression can crash or hang the process: nesting is measured before any recursive
+//! parser runs and every evaluation primitive has a work bound; the limits are the
+//! constants of [`limits`]. The semantics, and every
 //! policy where the specification is silent, are in `docs/semantics.md`.
 //!
 //! ```
@@ -38,6 +42,7 @@ pub mod expect;
 mod expression;
 mod json_context;
 mod jsonpath;
+pub mod limits;
 mod parser;
 mod pointer;
 mod selector;
@@ -51,9 +56,9 @@ pub use context::{ComponentKind, Context, EmptyContext};
 pub use criterion::{Criterion, CriterionError, CriterionType, JsonPathVersion};
 pub use ecma_regex::{
     BACKTRACK_LIMIT, BACKTRACKING_MAX_INPUT, EcmaRegex, LINEAR_DFA_LIMIT, LINEAR_MAX_INPUT,
-    LINEAR_SIZE_LIMIT,
+    LINEAR_SIZE_LIMIT, LINEAR_WORK_LIMIT,
 };
-pub use error::{EvalError, EvalErrorKind, ParseError};
+pub use error::{EvalError, EvalErrorKind, ParseError, ParseErrorKind};
 pub use expression::{Expression, WorkflowField};
 pub use json_context::{JsonContext, JsonContextError};
 pub use pointer::{JsonPointer, escape_token, unescape_token_lenient};

@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use crate::condition::{Accessor, CompareOp, CondExpr, Operand};
 use crate::context::ComponentKind;
-use crate::error::ParseError;
+use crate::error::{ParseError, ParseErrorKind};
 use crate::expression::{Expression, WorkflowField};
+use crate::limits::{self, Lang, MAX_NESTING};
 use crate::pointer::{JsonPointer, unescape_token};
 use crate::template::TemplatePart;
 
@@ -73,12 +74,35 @@ pub(crate) fn template_parts(s: &str) -> Result<Vec<TemplatePart>, ParseError> {
 }
 
 /// Parses a `simple` condition.
+///
+/// pest recurses once per parenthesis, so the nesting is measured first
+/// ([`crate::limits::MAX_NESTING`]); the tree built is refused when it is deeper than
+/// the same limit, since evaluating, printing, comparing and dropping it recurse too.
 pub(crate) fn condition(s: &str) -> Result<CondExpr, ParseError> {
+    limits::check_nesting(s, Lang::Condition, "condition")?;
     let mut pairs =
         Grammar::parse(Rule::condition_only, s).map_err(|e| convert(e, s, Mode::Condition))?;
     let top = pairs.next().ok_or_else(|| internal(s))?;
     let or = top.into_inner().next().ok_or_else(|| internal(s))?;
-    build_cond(or, s)
+    build_cond(or, s).map(|(e, _)| e)
+}
+
+/// The height of a node whose children have height `child` (a leaf has height 1), or
+/// the error when it is over [`MAX_NESTING`].
+fn taller(child: usize, span: &Range<usize>) -> Result<usize, ParseError> {
+    let h = child + 1;
+    if h > MAX_NESTING {
+        return Err(ParseError::with_kind(
+            ParseErrorKind::TooDeep,
+            format!(
+                "the condition is nested more than {MAX_NESTING} levels deep (each `!`, \
+                 comparison and `&&`/`||` operand adds a level); the limit is {MAX_NESTING}"
+            ),
+            span.clone(),
+        )
+        .with_hint("split the condition into several success criteria"));
+    }
+    Ok(h)
 }
 
 fn internal(s: &str) -> ParseError {
@@ -247,7 +271,10 @@ fn trimmed_span(p: &Pair<'_, Rule>, src: &str) -> Range<usize> {
     r.start..r.start + text.trim_end().len()
 }
 
-fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
+/// Builds the condition tree of a pair, with its height. The recursion follows pest's
+/// nesting (bounded by the parenthesis pre-scan); the height also counts the chains pest
+/// reads in loops (`!!!x`, `a && b && c`), which become nested nodes.
+fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<(CondExpr, usize), ParseError> {
     let span = trimmed_span(&p, src);
     let bad = || {
         ParseError::new(
@@ -263,10 +290,11 @@ fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
                 .filter(|x| !matches!(x.as_rule(), Rule::or_op | Rule::and_op));
             let first = inner.next().ok_or_else(bad)?;
             let start = first.as_span().start();
-            let mut acc = build_cond(first, src)?;
+            let (mut acc, mut height) = build_cond(first, src)?;
             for next in inner {
                 let end = trimmed_span(&next, src).end;
-                let right = build_cond(next, src)?;
+                let (right, right_height) = build_cond(next, src)?;
+                height = taller(height.max(right_height), &(start..end))?;
                 acc = if is_or {
                     CondExpr::Or {
                         left: Box::new(acc),
@@ -281,13 +309,13 @@ fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
                     }
                 };
             }
-            Ok(acc)
+            Ok((acc, height))
         }
         Rule::cond_compare => {
             let mut inner = p.into_inner();
-            let left = build_cond(inner.next().ok_or_else(bad)?, src)?;
+            let (left, left_height) = build_cond(inner.next().ok_or_else(bad)?, src)?;
             match inner.next() {
-                None => Ok(left),
+                None => Ok((left, left_height)),
                 Some(op) => {
                     let op = match op.as_str() {
                         "==" => CompareOp::Eq,
@@ -297,13 +325,17 @@ fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
                         ">" => CompareOp::Gt,
                         _ => CompareOp::Ge,
                     };
-                    let right = build_cond(inner.next().ok_or_else(bad)?, src)?;
-                    Ok(CondExpr::Compare {
-                        op,
-                        left: Box::new(left),
-                        right: Box::new(right),
-                        span,
-                    })
+                    let (right, right_height) = build_cond(inner.next().ok_or_else(bad)?, src)?;
+                    let height = taller(left_height.max(right_height), &span)?;
+                    Ok((
+                        CondExpr::Compare {
+                            op,
+                            left: Box::new(left),
+                            right: Box::new(right),
+                            span,
+                        },
+                        height,
+                    ))
                 }
             }
         }
@@ -319,14 +351,15 @@ fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
             }
             let operand = operand.ok_or_else(bad)?;
             let end = trimmed_span(&operand, src).end;
-            let mut acc = build_cond(operand, src)?;
+            let (mut acc, mut height) = build_cond(operand, src)?;
             for start in nots.into_iter().rev() {
+                height = taller(height, &(start..end))?;
                 acc = CondExpr::Not {
                     inner: Box::new(acc),
                     span: start..end,
                 };
             }
-            Ok(acc)
+            Ok((acc, height))
         }
         Rule::cond_postfix => {
             let head = p.into_inner().next().ok_or_else(bad)?;
@@ -346,13 +379,13 @@ fn build_cond(p: Pair<'_, Rule>, src: &str) -> Result<CondExpr, ParseError> {
                             _ => return Err(bad()),
                         }
                     }
-                    Ok(CondExpr::Operand { operand: op, span })
+                    Ok((CondExpr::Operand { operand: op, span }, 1))
                 }
                 Rule::group => {
                     let or = head.into_inner().next().ok_or_else(bad)?;
                     build_cond(or, src)
                 }
-                _ => build_literal(head),
+                _ => build_literal(head).map(|e| (e, 1)),
             }
         }
         _ => Err(bad()),

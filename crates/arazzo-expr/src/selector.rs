@@ -1,7 +1,6 @@
 //! Arazzo 1.1 Selector Objects: JSONPath, XPath or JSON Pointer applied to a context.
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use crate::condition::Operand;
 use crate::context::Context;
@@ -52,7 +51,10 @@ impl SelectorType {
 
 #[derive(Debug, Clone)]
 enum Kind {
-    JsonPath { path: JsonPath, singular: bool },
+    JsonPath {
+        path: jsonpath::Compiled,
+        singular: bool,
+    },
     XPath(String),
     JsonPointer(JsonPointer),
 }
@@ -164,7 +166,12 @@ impl Selector {
                 )
             }),
             Kind::JsonPath { path, singular } => {
-                let nodes = jsonpath::select(path, &value);
+                let nodes = jsonpath::select(path, &value).map_err(|e| {
+                    EvalError::new(
+                        EvalErrorKind::Limit,
+                        format!("selector on {}: {e}", self.context_source),
+                    )
+                })?;
                 if *singular {
                     nodes.first().map(|v| (*v).clone()).ok_or_else(nothing)
                 } else {
@@ -182,6 +189,15 @@ impl Selector {
                         ),
                     ));
                 };
+                xpath::check_input(xml).map_err(|e| {
+                    EvalError::new(
+                        EvalErrorKind::Limit,
+                        format!(
+                            "selector `{}` on {}: {e}",
+                            self.selector, self.context_source
+                        ),
+                    )
+                })?;
                 let mut items = xpath::select(q, xml)
                     .map_err(|e| EvalError::new(EvalErrorKind::Selector, e))?;
                 match items.len() {

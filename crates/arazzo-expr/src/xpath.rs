@@ -4,6 +4,14 @@
 //! `xpath-20`, `xpath-30`, `xpath-31`) is evaluated by the 3.1 engine; the differences
 //! are listed in docs/semantics.md. Its values are reference-counted (not `Send`), so a
 //! query is compiled once at load time to validate it and again for each evaluation.
+//!
+//! `xee` has no work budget. Its parser backtracks (time doubling with each nesting level)
+//! and recurses even on flat chains, so a query is refused above
+//! [`MAX_XPATH_NESTING`](crate::limits::MAX_XPATH_NESTING) levels or
+//! [`MAX_XPATH_LENGTH`](crate::limits::MAX_XPATH_LENGTH) bytes before `xee` sees it, at
+//! load time and at each evaluation (a `{$…}` substitution can change it). The XML it
+//! runs on is refused above [`MAX_XPATH_INPUT`](crate::limits::MAX_XPATH_INPUT) bytes or
+//! [`MAX_XML_DEPTH`](crate::limits::MAX_XML_DEPTH) levels.
 
 use serde_json::Value;
 
@@ -20,6 +28,7 @@ mod imp {
     }
 
     pub(crate) fn check(q: &str) -> Result<(), String> {
+        super::check_query(q)?;
         let queries = Queries::default();
         queries
             .sequence(q)
@@ -32,6 +41,8 @@ mod imp {
         xml: &str,
         f: impl FnOnce(&mut Documents, xee_xpath::Sequence) -> Result<T, String>,
     ) -> Result<T, String> {
+        super::check_query(q)?;
+        super::check_input(xml)?;
         let queries = Queries::default();
         let query = queries.sequence(q).map_err(|e| compile_err(e, q))?;
         let mut documents = Documents::new();
@@ -98,15 +109,53 @@ mod imp {
     const OFF: &str =
         "XPath support is not compiled in (enable the `xpath` feature of arazzo-expr)";
 
-    pub(crate) fn check(_q: &str) -> Result<(), String> {
+    pub(crate) fn check(q: &str) -> Result<(), String> {
+        super::check_query(q)?;
         Err(OFF.into())
     }
-    pub(crate) fn truth(_q: &str, _xml: &str) -> Result<bool, String> {
+    pub(crate) fn truth(q: &str, xml: &str) -> Result<bool, String> {
+        check(q)?;
+        super::check_input(xml)?;
         Err(OFF.into())
     }
-    pub(crate) fn select(_q: &str, _xml: &str) -> Result<Vec<Value>, String> {
+    pub(crate) fn select(q: &str, xml: &str) -> Result<Vec<Value>, String> {
+        check(q)?;
+        super::check_input(xml)?;
         Err(OFF.into())
     }
+}
+
+/// Refuses a query over the XPath nesting or length limit, before `xee` parses it.
+fn check_query(q: &str) -> Result<(), String> {
+    crate::limits::check_xpath(q).map_err(|e| format!("XPath `{}`: {}", shorten(q), e.message))
+}
+
+/// A query as quoted in a message: its first 80 characters.
+fn shorten(q: &str) -> String {
+    match q.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &q[..i]),
+        None => q.to_owned(),
+    }
+}
+
+/// Refuses an XML text over [`MAX_XPATH_INPUT`](crate::limits::MAX_XPATH_INPUT) bytes or
+/// nested deeper than [`MAX_XML_DEPTH`](crate::limits::MAX_XML_DEPTH) elements.
+pub(crate) fn check_input(xml: &str) -> Result<(), String> {
+    use crate::limits::{MAX_XML_DEPTH, MAX_XPATH_INPUT};
+    if xml.len() > MAX_XPATH_INPUT {
+        return Err(format!(
+            "the XML is {} bytes; XPath is evaluated on at most {MAX_XPATH_INPUT} bytes",
+            xml.len()
+        ));
+    }
+    let depth = crate::limits::xml_depth(xml);
+    if depth > MAX_XML_DEPTH {
+        return Err(format!(
+            "the XML nests elements {depth} levels deep; XPath is evaluated on at most \
+             {MAX_XML_DEPTH} levels"
+        ));
+    }
+    Ok(())
 }
 
 /// Compiles a query once to report syntax errors at load time.
