@@ -109,33 +109,50 @@ impl ParseError {
         let (line_no, _) = self.line_col(input);
         let line_start = input[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = input[start..].find('\n').map_or(input.len(), |i| start + i);
-        let line = &input[line_start..line_end];
-        let pad = input[line_start..start]
-            .chars()
-            .map(display_width)
-            .sum::<usize>();
-        let underline_end = end.min(line_end);
+        // A long line (a condition of thousands of characters) is shown as a window
+        // around the span, cut with `…`.
+        let shown_start = input[line_start..start]
+            .char_indices()
+            .rev()
+            .nth(RENDER_CONTEXT - 1)
+            .map_or(line_start, |(i, _)| line_start + i);
+        let underline_end = input[start..end.min(line_end)]
+            .char_indices()
+            .nth(RENDER_UNDERLINE)
+            .map_or(end.min(line_end), |(i, _)| start + i);
+        let shown_end = input[underline_end..line_end]
+            .char_indices()
+            .nth(RENDER_CONTEXT)
+            .map_or(line_end, |(i, _)| underline_end + i);
+        let before = if shown_start > line_start { "…" } else { "" };
+        let after = if shown_end < line_end { "…" } else { "" };
+        let line = &input[shown_start..shown_end];
+        let pad = before.chars().count()
+            + input[shown_start..start]
+                .chars()
+                .map(display_width)
+                .sum::<usize>();
         let width = input[start..underline_end]
             .chars()
             .map(display_width)
             .sum::<usize>()
             .max(1);
         let gutter = line_no.to_string().len();
+        let blank = " ".repeat(gutter);
         let mut out = String::new();
         out.push_str("error: ");
         out.push_str(&self.message);
         out.push('\n');
-        out.push_str(&format!("{:gutter$} |\n", ""));
-        out.push_str(&format!("{line_no} | {}\n", visible(line)));
+        out.push_str(&format!("{blank} |\n"));
+        out.push_str(&format!("{line_no} | {before}{}{after}\n", visible(line)));
         out.push_str(&format!(
-            "{:gutter$} | {:pad$}{}",
-            "",
-            "",
+            "{blank} | {}{}",
+            " ".repeat(pad),
             "^".repeat(width)
         ));
         if let Some(hint) = &self.hint {
             out.push('\n');
-            out.push_str(&format!("{:gutter$} = help: {hint}", ""));
+            out.push_str(&format!("{blank} = help: {hint}"));
         }
         out
     }
@@ -156,6 +173,11 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// Characters shown before and after the span when a line is too long to show whole.
+const RENDER_CONTEXT: usize = 40;
+/// The longest underline drawn (characters); a longer span is underlined this far.
+const RENDER_UNDERLINE: usize = 80;
 
 /// Tabs and control characters are shown as one column wide so that carets line up.
 fn display_width(_c: char) -> usize {
