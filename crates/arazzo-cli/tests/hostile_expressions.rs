@@ -339,7 +339,7 @@ async fn a_regex_too_complex_for_a_large_body_fails_the_step() {
     let url = serve(serde_json::json!({ "data": noise }).to_string()).await;
     let dir = folder("regex");
     let criterion = "{condition: \"(a|b)*a(a|b){20}c\", context: $response.body, type: regex}";
-    let criteria = vec![criterion; 10].join("\n          - ");
+    let criteria = [criterion; 10].join("\n          - ");
     write_document(&dir, &criteria);
     let step = run_step(&dir, &url).await;
     assert_eq!(step["status"], "failed", "{step:#}");
