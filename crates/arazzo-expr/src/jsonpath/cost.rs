@@ -239,7 +239,14 @@ pub(crate) fn expr(e: &Expr, src: &mut dyn Source) -> Result<u64, Over> {
             sum
         }
         Expr::Compare(a, b) => {
-            let size = operand_size(a, src)?.min(operand_size(b, src)?);
+            // Comparing with a scalar stops at the first level; two nodes may be
+            // compared down to the smaller.
+            let scalar = |e: &Expr| !matches!(e, Expr::Query(_) | Expr::Call { scalar: false, .. });
+            let size = if scalar(a) || scalar(b) {
+                1
+            } else {
+                operand_size(a, src)?.min(operand_size(b, src)?)
+            };
             1u64.saturating_add(expr(a, src)?)
                 .saturating_add(expr(b, src)?)
                 .saturating_add(size)
@@ -299,19 +306,69 @@ impl Source for Measured<'_, '_> {
     }
 }
 
+/// A source for a filter evaluated on no candidate in particular: notes whether the
+/// cost depends on the candidate.
+struct Probe<'a, 'v> {
+    asked: bool,
+    root: &'a mut RootStats<'v>,
+    budget: &'a mut Budget,
+}
+
+impl Source for Probe<'_, '_> {
+    fn current(&mut self) -> Result<Stats, Over> {
+        self.asked = true;
+        Ok(Stats::default())
+    }
+    fn root(&mut self) -> Result<Stats, Over> {
+        self.root.get(self.budget)
+    }
+}
+
+/// For each selector of a segment: the cost of evaluating its filter once, when that
+/// does not depend on the candidate (`@.status == 'done'`: singular queries and
+/// literals), so that it is computed once per segment rather than once per candidate.
+pub(crate) fn filter_costs<'v>(
+    seg: &SegShape,
+    root: &mut RootStats<'v>,
+    budget: &mut Budget,
+) -> Result<Vec<Option<u64>>, Over> {
+    let mut out = Vec::with_capacity(seg.selectors.len());
+    for sel in &seg.selectors {
+        out.push(match sel {
+            Sel::Filter(e) => {
+                let mut probe = Probe {
+                    asked: false,
+                    root: &mut *root,
+                    budget: &mut *budget,
+                };
+                let each = expr(e, &mut probe)?;
+                (!probe.asked).then_some(each)
+            }
+            _ => None,
+        });
+    }
+    Ok(out)
+}
+
 /// The work of applying one segment's selectors to `node` (not to its descendants).
+/// `fixed` is [`filter_costs`] of the segment.
 fn selectors_on<'v>(
     seg: &SegShape,
+    fixed: &[Option<u64>],
     node: &'v Value,
     root: &mut RootStats<'v>,
     budget: &mut Budget,
 ) -> Result<u64, Over> {
     let mut sum = 1u64;
-    for sel in &seg.selectors {
-        match sel {
-            Sel::One => sum = sum.saturating_add(ENTRY),
-            Sel::All => sum = sum.saturating_add(child_count(node).saturating_mul(ENTRY)),
-            Sel::Filter(e) => {
+    for (sel, fixed) in seg.selectors.iter().zip(fixed) {
+        match (sel, fixed) {
+            (Sel::One, _) => sum = sum.saturating_add(ENTRY),
+            (Sel::All, _) => sum = sum.saturating_add(child_count(node).saturating_mul(ENTRY)),
+            (Sel::Filter(_), Some(each)) => {
+                let per = each.saturating_add(1 + ENTRY);
+                sum = sum.saturating_add(child_count(node).saturating_mul(per));
+            }
+            (Sel::Filter(e), None) => {
                 for cand in children(node) {
                     let mut src = Measured {
                         node: cand,
@@ -335,18 +392,19 @@ fn selectors_on<'v>(
 /// itself is not (the caller charges it before running the segment).
 pub(crate) fn segment<'v>(
     seg: &SegShape,
+    fixed: &[Option<u64>],
     node: &'v Value,
     root: &mut RootStats<'v>,
     budget: &mut Budget,
 ) -> Result<u64, Over> {
     if !seg.descendant {
-        return selectors_on(seg, node, root, budget);
+        return selectors_on(seg, fixed, node, root, budget);
     }
     let mut sum = 0u64;
     let mut stack = vec![node];
     while let Some(u) = stack.pop() {
         budget.charge(1)?;
-        sum = sum.saturating_add(selectors_on(seg, u, root, budget)?);
+        sum = sum.saturating_add(selectors_on(seg, fixed, u, root, budget)?);
         budget.fits(sum)?;
         stack.extend(children(u));
     }

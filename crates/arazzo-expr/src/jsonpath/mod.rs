@@ -227,9 +227,11 @@ pub(crate) fn select<'v>(c: &Compiled, value: &'v Value) -> Result<Vec<&'v Value
             let mut root = RootStats::new(value);
             let mut list = vec![value];
             for (path, seg) in steps {
+                let fixed = cost::filter_costs(seg, &mut root, &mut budget).map_err(over)?;
                 let mut next = Vec::new();
                 for node in list {
-                    let work = cost::segment(seg, node, &mut root, &mut budget).map_err(over)?;
+                    let work =
+                        cost::segment(seg, &fixed, node, &mut root, &mut budget).map_err(over)?;
                     budget.charge(work).map_err(over)?;
                     next.extend(path.query(node).all());
                 }
@@ -528,6 +530,21 @@ mod tests {
         let v = json!({ "items": items });
         let c = compile("$.items[?count(@.tags[*]) == 2]").unwrap();
         assert_eq!(select(&c, &v).unwrap().len(), 20_000);
+    }
+
+    #[test]
+    fn filters_of_singular_queries_and_literals_cost_the_same_for_every_candidate() {
+        let v = sample();
+        let fixed = |q: &str| {
+            let shape = shape::parse(q).unwrap();
+            let mut root = RootStats::new(&v);
+            let mut budget = Budget::new(JSONPATH_WORK_LIMIT);
+            cost::filter_costs(&shape.segments[0], &mut root, &mut budget).unwrap()[0]
+        };
+        assert!(fixed("$[?@.id == 1 || @.a.b != 'x']").is_some());
+        assert!(fixed("$[?length(@.name) > 2 && $.k == 'b']").is_some());
+        assert_eq!(fixed("$[?count(@.*) > 0]"), None);
+        assert_eq!(fixed("$[?@.a == @.b]"), None);
     }
 
     #[test]
