@@ -40,11 +40,11 @@ pub const MAX_NESTING: usize = 64;
 /// expression.
 ///
 /// Lower than [`MAX_NESTING`] because `xee-xpath`'s parser backtracks: its parse time
-/// roughly doubles with each nesting level (25 levels took over a minute), and a query is
-/// parsed again at each evaluation. At 12 levels parsing takes about 35 ms in an
-/// optimized build (0.5 s unoptimized); real criteria (`count(//a[b[@c = 'x']]) > 0`)
-/// use three or four.
-pub const MAX_XPATH_NESTING: usize = 12;
+/// roughly doubles with each nesting level (20 levels took 18 s in an optimized build,
+/// 25 levels over two minutes), and a query is parsed again at each evaluation. At 10
+/// levels the worst query we found (ten `and`s per level) parses in about 0.2 s in an
+/// optimized build; real criteria (`count(//a[b[@c = 'x']]) > 0`) use three or four.
+pub const MAX_XPATH_NESTING: usize = 10;
 
 /// The most operators an XPath expression may have: operator characters (`/ + - * = !
 /// < > | , : ?`), opening brackets and operator keywords (`and`, `or`, `div`, `to`, `if`,
