@@ -265,11 +265,99 @@ async fn a_deeply_nested_xpath_is_refused_at_once() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// XPath constructs whose work has no bound (`sum(1 to 100000000)` took 2 GB
+/// and a minute; an inline function can recurse) are refused by `validate`,
+/// with their place, before anything runs.
+#[tokio::test]
+async fn unbounded_xpath_constructs_are_refused_with_their_place() {
+    let dir = folder("xpath-unbounded");
+    for (query, what, at) in [
+        ("sum(1 to 100000000) > 0", "a range `to`", 4),
+        (
+            "count((1, 1) ! (1, 1) ! (1, 1)) = 8",
+            "more than one `for` or `!` step",
+            6,
+        ),
+        (
+            "let $f := function($f) { $f($f) } return $f($f)",
+            "an inline function",
+            10,
+        ),
+    ] {
+        write_document(
+            &dir,
+            &format!("{{condition: \"{query}\", context: $response.body, type: xpath}}"),
+        );
+        let out = run(&dir, &["validate", "doc.arazzo.yaml"]).await;
+        assert_exit(&out, 2);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(what) && stderr.contains("is not allowed in an XPath expression"),
+            "{query}: {stderr}"
+        );
+        let place = format!("doc.arazzo.yaml:12:{}", condition_column(at));
+        assert!(stderr.contains(&place), "{query}: no {place} in {stderr}");
+    }
+    // A short range between literals, and names that are keywords elsewhere,
+    // are fine.
+    write_document(
+        &dir,
+        "{condition: \"count(1 to 3) = 3 and count(/r/to) = 0 and count(/r/for) = 0\", context: $response.body, type: xpath}",
+    );
+    let out = run(&dir, &["validate", "doc.arazzo.yaml"]).await;
+    assert_exit(&out, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An XPath criterion whose work grows with the XML (three nested `//`
+/// predicates over 2,000 elements: 8·10⁹ comparisons) ran with nothing to
+/// stop it. It now fails at the XPath time limit; the next XPath criterion
+/// fails at once while the abandoned one still runs; the run ends, and the
+/// step's duration shows the time.
+#[tokio::test]
+async fn a_slow_xpath_fails_at_its_time_limit() {
+    let dir = folder("xpath-slow");
+    let slow = "count(//a[//a[//a = 'x']]) > 0";
+    std::fs::write(dir.join("api.openapi.yaml"), API).unwrap();
+    let doc = document(&format!(
+        "{{condition: \"{slow}\", context: $response.body, type: xpath}}\n          - {{condition: \"count(//a) > 0\", context: $response.body, type: xpath}}"
+    ));
+    std::fs::write(dir.join("doc.arazzo.yaml"), doc).unwrap();
+    let xml = format!("<r>{}</r>", "<a>y</a>".repeat(2000));
+    let url = serve_as("application/xml", xml).await;
+    let started = std::time::Instant::now();
+    let step = run_step(&dir, &url).await;
+    let took = started.elapsed();
+    let criteria = step["criteria"].as_array().unwrap();
+    assert_eq!(criteria.len(), 2, "{step:#}");
+    let limit = arazzo_expr::limits::XPATH_TIME_LIMIT;
+    let first = criteria[0]["reason"].as_str().unwrap();
+    assert!(
+        first.contains(&format!(
+            "did not finish within the time limit of {} s",
+            limit.as_secs_f64()
+        )),
+        "{first}"
+    );
+    let second = criteria[1]["reason"].as_str().unwrap();
+    assert!(second.contains("is still running"), "{second}");
+    let step_ms = step["durationMs"].as_u64().unwrap();
+    assert!(step_ms >= limit.as_millis() as u64, "step: {step_ms} ms");
+    assert!(took < limit * 10, "the run took {took:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Serves `body` (JSON) on loopback to every request; returns the base URL.
 async fn serve(body: String) -> String {
+    serve_as("application/json", body).await
+}
+
+/// Serves `body` as `content_type` on loopback to every request; returns the
+/// base URL.
+async fn serve_as(content_type: &str, body: String) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     let response = std::sync::Arc::new([head.into_bytes(), body.into_bytes()].concat());

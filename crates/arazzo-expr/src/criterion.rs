@@ -352,7 +352,7 @@ impl Criterion {
             CriterionType::XPath { version } => {
                 let v = xpath_version(version.as_deref())?;
                 needs_context("xpath")?;
-                limits::check_xpath(condition).map_err(CriterionError::Condition)?;
+                xpath::check_bounds(condition).map_err(CriterionError::Condition)?;
                 Kind::XPath(
                     Query::new(condition, |q| xpath::check(q).map(|()| q.to_owned()))?,
                     v,
@@ -498,7 +498,7 @@ impl Criterion {
                 match xpath::truth(&query, xml) {
                     Ok(true) => Verdict::pass(),
                     Ok(false) => Verdict::fail(format!("XPath `{query}` is false for {ctx_src}")),
-                    Err(e) => Verdict::error(e),
+                    Err(e) => Verdict::error(e.into_message()),
                 }
             }
         }

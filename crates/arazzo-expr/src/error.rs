@@ -26,6 +26,10 @@ pub enum ParseErrorKind {
     /// The text is longer, or has more operators, than its language allows
     /// ([`crate::limits::MAX_XPATH_LENGTH`], [`crate::limits::MAX_XPATH_OPERATORS`]).
     TooLong,
+    /// The text uses a construct whose work has no bound that depends on the data it
+    /// runs on, so it is refused (an XPath range, inline function, or a second `for` or
+    /// `!`; see [`crate::limits::MAX_XPATH_RANGE`]).
+    Unbounded,
 }
 
 /// A syntax error in a runtime expression, template or condition, or a text over one of

@@ -16,8 +16,8 @@
 //!   [`crate::BACKTRACKING_MAX_INPUT`] and [`crate::BACKTRACK_LIMIT`] (in `ecma_regex`);
 //! * JSONPath: [`JSONPATH_WORK_LIMIT`];
 //! * XPath: [`MAX_XPATH_NESTING`], [`MAX_XPATH_OPERATORS`], [`MAX_XPATH_LENGTH`],
-//!   [`MAX_XPATH_INPUT`] and [`MAX_XML_DEPTH`] (`xee` has no budget of its own; see
-//!   the note on [`MAX_XPATH_INPUT`]).
+//!   [`MAX_XPATH_RANGE`], [`MAX_XPATH_INPUT`], [`MAX_XML_DEPTH`] and
+//!   [`XPATH_TIME_LIMIT`] (`xee` has no budget of its own).
 //!
 //! A bound that is hit is an error, never a silent `false`: a criterion fails with an
 //! evaluation error ([`crate::Verdict::error`]) that names the limit, a selector fails
@@ -63,11 +63,31 @@ pub const MAX_XPATH_OPERATORS: usize = 128;
 pub const MAX_XPATH_LENGTH: usize = 4096;
 
 /// The largest XML text (bytes) an XPath criterion or selector is evaluated against.
-///
-/// `xee` cannot be interrupted, so the work of *evaluating* an XPath expression is not
-/// bounded beyond this, [`MAX_XML_DEPTH`] and the size of the expression: a document
-/// author can still write a costly query (`sum(1 to 100000000)`, nested `//` predicates).
 pub const MAX_XPATH_INPUT: usize = 8 << 20;
+
+/// The longest an XPath evaluation may take (wall-clock time).
+///
+/// `xee` has no work budget and cannot be interrupted, so an XPath criterion or selector
+/// is evaluated on a worker thread, and one that has not finished after this long fails
+/// with a limit error. Real criteria take milliseconds; this bounds a query whose cost
+/// grows with the size of the XML (`//*[. = //*]` over a large response). Constructs
+/// whose cost does not depend on the XML are refused before they run
+/// ([`MAX_XPATH_RANGE`]).
+pub const XPATH_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How many XPath evaluations abandoned at [`XPATH_TIME_LIMIT`] may still be running.
+///
+/// A thread cannot be stopped from outside, so an abandoned evaluation runs until it
+/// ends by itself; while this many do, a new XPath evaluation fails at once with a limit
+/// error, so that stragglers cannot take more than this many cores.
+pub const MAX_XPATH_STRAGGLERS: usize = 1;
+
+/// The longest XPath range (`a to b`) allowed, and then only between two integer
+/// literals: `sum(1 to 100000000)` took 2 GB and a minute. For the same reason inline
+/// functions (which can recurse) and more than one sequence multiplier (a `for`
+/// expression, a `!` step) in one query are refused, with a
+/// [`ParseErrorKind::Unbounded`] error at the construct.
+pub const MAX_XPATH_RANGE: usize = 1_000;
 
 /// The deepest element nesting of an XML text an XPath criterion or selector is
 /// evaluated against. `xee`'s document order sorting costs time proportional to the

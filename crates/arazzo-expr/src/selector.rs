@@ -198,8 +198,16 @@ impl Selector {
                         ),
                     )
                 })?;
-                let mut items = xpath::select(q, xml)
-                    .map_err(|e| EvalError::new(EvalErrorKind::Selector, e))?;
+                let mut items = xpath::select(q, xml).map_err(|e| match e {
+                    xpath::Failure::Limit(m) => EvalError::new(
+                        EvalErrorKind::Limit,
+                        format!(
+                            "selector `{}` on {}: {m}",
+                            self.selector, self.context_source
+                        ),
+                    ),
+                    xpath::Failure::Query(m) => EvalError::new(EvalErrorKind::Selector, m),
+                })?;
                 match items.len() {
                     0 => Err(nothing()),
                     1 => Ok(items.pop().unwrap_or(Value::Null)),

@@ -307,6 +307,47 @@ fn long_xpath_operator_chains_are_refused() {
 }
 
 #[test]
+fn xpath_constructs_without_a_work_bound_are_refused_where_they_are() {
+    for (q, span) in [
+        ("sum(1 to 100000000) > 0", 4..18),
+        ("count(1 to 1001) > 0", 6..15),
+        ("count(1 to $n) > 0", 6..13),
+        ("count((1, 1, 1) ! (1, 1, 1) ! (1, 1, 1)) > 0", 6..39),
+        ("count(//a ! //a) + count(//a ! //a) > 0", 25..34),
+        ("/a[for $b in //b return for $c in //c return $c]", 24..47),
+        ("function($x) { $x }(1) = 1", 0..19),
+    ] {
+        let e = condition_error(small_stack(move || compile(q, xpath())));
+        assert_eq!(e.kind(), ParseErrorKind::Unbounded, "{q}: {e}");
+        assert_eq!(e.span, span, "{q}: {e}");
+    }
+    // Ranges between literals up to the limit, one multiplier, keywords as
+    // names, and partial application of a built-in are fine.
+    for q in [
+        "count(1 to 1000) = 1000",
+        "string-join(for $p in //price return $p, ',') = ''",
+        "count(//a ! string()) >= 0",
+        "count(/to/for/function) = 0",
+        "count(//a[some $b in //b satisfies $b = .]) >= 0",
+        "concat(?, 'x')('y') = 'yx'",
+    ] {
+        assert!(compile(q, xpath()).is_ok(), "{q}");
+    }
+}
+
+#[test]
+fn xpath_does_not_see_the_environment() {
+    // `xee` can expose the process's environment (credentials, in CI) to queries; the
+    // engine does not give it.
+    let v = limit_verdict(
+        "empty(available-environment-variables()) and empty(environment-variable('PATH'))",
+        xpath(),
+        Value::String("<a/>".into()),
+    );
+    assert!(v.passed, "{v:?}");
+}
+
+#[test]
 fn deeply_nested_xml_is_refused() {
     let depth = MAX_XML_DEPTH + 1;
     let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
