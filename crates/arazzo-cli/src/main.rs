@@ -16,11 +16,13 @@ mod list;
 mod mock_cmd;
 mod output;
 mod run;
+mod suggest;
 mod validate;
 
 /// Run, validate and debug Arazzo workflows.
 ///
-/// `arazzo-run FILE` is short for `arazzo-run run FILE`.
+/// `arazzo-run FILE` is short for `arazzo-run run FILE` when FILE exists or is
+/// an http(s) URL.
 #[derive(Debug, Parser)]
 #[command(name = "arazzo-run", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -61,6 +63,51 @@ const SUBCOMMANDS: &[&str] = &[
     "help",
 ];
 
+/// What the first argument means when it is not a subcommand.
+#[derive(Debug, PartialEq)]
+enum Shortcut {
+    /// A flag or a subcommand: clap decides.
+    None,
+    /// An existing path or an http(s) URL: `arazzo-run FILE` runs it.
+    Run,
+    /// Neither: a misspelt subcommand or a file that does not exist (exit 2).
+    Refuse(String),
+}
+
+/// Decides what `arazzo-run FIRST …` means. The `FILE` shortcut applies only
+/// to an existing path or an http(s) URL, so a misspelt subcommand
+/// (`valdate`) is answered with the subcommand it resembles rather than run
+/// as a file, and a missing file is named as such.
+fn shortcut(first: &std::ffi::OsStr) -> Shortcut {
+    let text = first.to_str();
+    if let Some(t) = text
+        && (t.starts_with('-') || SUBCOMMANDS.contains(&t))
+    {
+        return Shortcut::None;
+    }
+    if text.is_some_and(|t| t.starts_with("http://") || t.starts_with("https://")) {
+        return Shortcut::Run;
+    }
+    // A path that cannot be checked (a permission problem) is left to `run`,
+    // which says what is wrong with it.
+    if std::path::Path::new(first).try_exists().unwrap_or(true) {
+        return Shortcut::Run;
+    }
+    let shown = suggest::shown(&first.to_string_lossy());
+    // Only a bare word can be a misspelt subcommand: `lists.yaml` or
+    // `flows/run` is a path.
+    let word = text.filter(|t| !t.contains(['/', '\\', '.']));
+    if let Some(close) = word.and_then(|w| suggest::closest_strict(w, SUBCOMMANDS)) {
+        return Shortcut::Refuse(format!(
+            "unknown subcommand `{shown}` (did you mean `{close}`?); no file of that name exists either"
+        ));
+    }
+    Shortcut::Refuse(format!(
+        "no such file: `{shown}` (`arazzo-run FILE` runs an existing file or an http(s) URL; the subcommands are {})",
+        SUBCOMMANDS.join(", ")
+    ))
+}
+
 fn main() -> ExitCode {
     // `RUST_LOG=arazzo=debug` (or any filter) logs the engine's tracing spans
     // and events to standard error.
@@ -75,11 +122,13 @@ fn main() -> ExitCode {
     }
     // `arazzo-run FILE …` is `arazzo-run run FILE …`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(first) = args.get(1).and_then(|a| a.to_str())
-        && !first.starts_with('-')
-        && !SUBCOMMANDS.contains(&first)
-    {
-        args.insert(1, "run".into());
+    match args.get(1).map(|a| shortcut(a)) {
+        Some(Shortcut::Run) => args.insert(1, "run".into()),
+        Some(Shortcut::Refuse(message)) => {
+            eprintln!("error: {message}");
+            return exit::code(exit::INVALID);
+        }
+        Some(Shortcut::None) | None => {}
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,

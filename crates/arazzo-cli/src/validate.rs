@@ -40,6 +40,27 @@ pub struct ValidateArgs {
 struct FileReport {
     file: String,
     diagnostics: Vec<Diagnostic>,
+    /// `--deny-warnings`: a warning makes the file invalid.
+    deny_warnings: bool,
+}
+
+impl FileReport {
+    /// The verdict, the same in every format and for the exit code: no
+    /// errors, and no warnings either under `--deny-warnings`.
+    fn valid(&self) -> bool {
+        let (errors, warnings) = diag::count(&self.diagnostics);
+        errors == 0 && (warnings == 0 || !self.deny_warnings)
+    }
+
+    /// The verdict as printed after the file's name.
+    fn verdict(&self) -> &'static str {
+        let (errors, _) = diag::count(&self.diagnostics);
+        match (self.valid(), errors) {
+            (true, _) => "valid",
+            (false, 0) => "invalid under --deny-warnings",
+            (false, _) => "invalid",
+        }
+    }
 }
 
 /// Runs `arazzo-run validate`.
@@ -59,13 +80,9 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let reports: Vec<FileReport> = args
         .files
         .iter()
-        .map(|f| check_file(f, &options, args.no_sources))
+        .map(|f| check_file(f, &options, args.no_sources, args.deny_warnings))
         .collect();
-    let failed = reports.iter().any(|r| {
-        r.diagnostics
-            .iter()
-            .any(|d| d.is_error() || args.deny_warnings)
-    });
+    let failed = reports.iter().any(|r| !r.valid());
     let written = match args.format {
         Format::Json => print_json(&reports),
         Format::Human => print_human(&reports),
@@ -77,13 +94,19 @@ pub fn run(args: ValidateArgs) -> ExitCode {
 }
 
 /// Reads and checks one file or URL (its sources too, unless `no_sources`).
-fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: bool) -> FileReport {
+fn check_file(
+    file: &str,
+    options: &arazzo_engine::CompileOptions,
+    no_sources: bool,
+    deny_warnings: bool,
+) -> FileReport {
     let doc = match crate::input::read_location(file) {
         Ok(x) => x,
         Err(d) => {
             return FileReport {
                 file: file.to_string(),
                 diagnostics: vec![d],
+                deny_warnings,
             };
         }
     };
@@ -101,6 +124,7 @@ fn check_file(file: &str, options: &arazzo_engine::CompileOptions, no_sources: b
     FileReport {
         file: name,
         diagnostics,
+        deny_warnings,
     }
 }
 
@@ -117,8 +141,13 @@ fn print_human(reports: &[FileReport]) -> std::io::Result<()> {
         let (errors, warnings) = diag::count(&r.diagnostics);
         total_errors += errors;
         total_warnings += warnings;
-        let verdict = if errors == 0 { "valid" } else { "invalid" };
-        writeln!(err, "{}: {verdict} ({})", r.file, summary(errors, warnings))?;
+        writeln!(
+            err,
+            "{}: {} ({})",
+            r.file,
+            r.verdict(),
+            summary(errors, warnings)
+        )?;
     }
     if reports.len() > 1 {
         writeln!(
@@ -150,7 +179,7 @@ fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
             let (errors, warnings) = diag::count(&r.diagnostics);
             serde_json::json!({
                 "file": r.file,
-                "valid": errors == 0,
+                "valid": r.valid(),
                 "errors": errors,
                 "warnings": warnings,
                 "diagnostics": r.diagnostics.iter().map(|d| hints.diagnostic(d).to_json()).collect::<Vec<_>>(),

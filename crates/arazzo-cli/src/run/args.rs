@@ -4,6 +4,8 @@
 //! listed in [`Flags`], so the error a user sees does not depend on where the
 //! flags stand on the command line.
 
+use arazzo_engine::inputs::InputError;
+use arazzo_engine::plan::{Plan, WorkflowPlan};
 use arazzo_engine::{CompileOptions, Credentials};
 use serde_json::{Map, Value};
 use url::Url;
@@ -239,6 +241,109 @@ fn read_inputs_file(path: Option<&str>) -> Result<Map<String, Value>, Stop> {
         _ => Err(Stop::Usage(format!(
             "{name}: the inputs file must hold an object of NAME: VALUE"
         ))),
+    }
+}
+
+impl Flags {
+    /// The input names given, `--input` flags first, each once.
+    fn input_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let given = self
+            .raw_inputs
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(self.file_inputs.keys().map(String::as_str));
+        for name in given {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// Checks the input names given against the inputs each selected workflow
+/// declares. A name a workflow does not declare is an invalid input (exit 2)
+/// when its schema allows no others (`additionalProperties: false`), with
+/// the declared name it most resembles; otherwise it is passed on as given,
+/// and the returned warnings name the declared input it resembles, if any
+/// (a typo that would otherwise surface only as a missing or synthesized
+/// input). Names another selected workflow declares are not warned about:
+/// one `--inputs` file may serve several workflows.
+pub fn check_input_names(
+    flags: &Flags,
+    plan: &Plan,
+    workflows: &[String],
+) -> Result<Vec<String>, Stop> {
+    let given = flags.input_names();
+    if given.is_empty() {
+        return Ok(Vec::new());
+    }
+    let selected: Vec<&WorkflowPlan> = workflows
+        .iter()
+        .filter_map(|id| plan.workflow_index(id).and_then(|i| plan.workflow(i)))
+        .collect();
+    let declared_anywhere: Vec<String> = selected
+        .iter()
+        .flat_map(|w| w.inputs.properties())
+        .map(|p| p.name)
+        .collect();
+    let mut invalid = Vec::new();
+    let mut warnings = Vec::new();
+    for wf in selected {
+        let declared: Vec<String> = wf.inputs.properties().into_iter().map(|p| p.name).collect();
+        let declared: Vec<&str> = declared.iter().map(String::as_str).collect();
+        let unknown = given.iter().filter(|n| !declared.contains(n));
+        if closed(wf) {
+            let errors: Vec<InputError> = unknown
+                .map(|name| InputError {
+                    path: format!("/{}", arazzo_expr::escape_token(name)),
+                    message: format!(
+                        "not an input of this workflow, whose schema allows no others{}; {}",
+                        crate::suggest::did_you_mean(crate::suggest::closest(name, &declared)),
+                        declared_list(&declared)
+                    ),
+                })
+                .collect();
+            if !errors.is_empty() {
+                invalid.push((wf.id.clone(), errors));
+            }
+            continue;
+        }
+        for name in unknown.filter(|n| !declared_anywhere.iter().any(|d| d == *n)) {
+            if let Some(close) = crate::suggest::closest_strict(name, &declared) {
+                warnings.push(format!(
+                    "workflow `{}` declares no input `{name}` (did you mean `{close}`?); it is passed on as given",
+                    wf.id
+                ));
+            }
+        }
+    }
+    if invalid.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(Stop::InvalidInputs(invalid))
+    }
+}
+
+/// Whether `wf`'s inputs schema allows no inputs besides the `properties`
+/// it declares: `additionalProperties: false` at its top level (after a
+/// top-level `$ref` into `components.inputs`) without `patternProperties`.
+/// Anything subtler is left to the schema's own validation.
+fn closed(wf: &WorkflowPlan) -> bool {
+    let Some(schema) = &wf.inputs.resolved else {
+        return false;
+    };
+    schema.get("additionalProperties") == Some(&Value::Bool(false))
+        && schema.get("patternProperties").is_none()
+}
+
+/// `the inputs are: a, b` (or how many), or that there are none.
+fn declared_list(declared: &[&str]) -> String {
+    if declared.is_empty() {
+        "it declares no inputs".to_string()
+    } else {
+        crate::suggest::listing(declared, "inputs")
     }
 }
 

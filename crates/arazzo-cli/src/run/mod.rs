@@ -83,6 +83,8 @@ async fn run_stages(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
     let compiled = execute::compile(&args.file, &flags.compile)?;
     let scoped = request::scope(compiled, &args.workflows)?;
     present::notices(edge, args, &scoped);
+    let warnings = args::check_input_names(&flags, &scoped.plan, &scoped.workflows)?;
+    present::warnings(edge, &warnings);
     let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
     let mut presenter = present::Presenter::new(edge, args, &request.plan);
     let (report, plan) = execute::execute(request, &mut |p| presenter.progress(p)).await?;

@@ -194,6 +194,16 @@ pub fn notices(edge: &Edge, args: &RunArgs, scoped: &Scoped) {
     let _ = err.flush();
 }
 
+/// Prints warnings about the command line (an input name that resembles a
+/// declared one) to standard error, in every format.
+pub fn warnings(edge: &Edge, warnings: &[String]) {
+    let mut err = edge.stderr();
+    for w in warnings {
+        let _ = writeln!(err, "warning: {}", clean_line(w));
+    }
+    let _ = err.flush();
+}
+
 /// Shows a run as it happens and what it did.
 pub struct Presenter {
     /// The live view (used only for the pretty format).

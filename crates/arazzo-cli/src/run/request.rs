@@ -110,11 +110,11 @@ fn check_named(compiled: &Compiled, named: &[String]) -> Result<(), Stop> {
         });
     }
     let ids = root_workflows(&compiled.plan);
-    let hint = arazzo_model::suggest::closest(unknown, ids.iter().map(String::as_str))
-        .map(|c| format!(" (did you mean `{c}`?)"))
-        .unwrap_or_else(|| format!("; the workflows are: {}", ids.join(", ")));
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     Err(Stop::Usage(format!(
-        "there is no workflow `{unknown}`{hint}"
+        "there is no workflow `{unknown}`{}; {}",
+        crate::suggest::did_you_mean(crate::suggest::closest(unknown, &ids)),
+        crate::suggest::listing(&ids, "workflows")
     )))
 }
 
@@ -276,13 +276,14 @@ fn with_env_credentials(
         let mut known: Vec<&str> = schemes.clone();
         known.sort_unstable();
         known.dedup();
+        let close = crate::suggest::did_you_mean(crate::suggest::closest(unknown, &known));
         let known = if known.is_empty() {
             "the sources define no security schemes".to_string()
         } else {
             format!("the sources define {}", known.join(", "))
         };
         return Err(Stop::Usage(format!(
-            "--auth {unknown}=…: no security scheme is named `{unknown}`; {known}"
+            "--auth {unknown}=…: no security scheme is named `{unknown}`{close}; {known}"
         )));
     }
     credentials.add_env(schemes, env);
