@@ -307,6 +307,27 @@ fn an_unknown_auth_scheme_names_the_closest() {
 }
 
 #[test]
+fn an_unknown_source_override_names_the_closest() {
+    let dir = temp("source");
+    for flag in ["--server", "--source"] {
+        let out = run_in(
+            &dir,
+            &[
+                "run",
+                &flagship(),
+                "--mock",
+                flag,
+                "pipedreamAPI=http://127.0.0.1:9",
+            ],
+        );
+        let e = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {e}");
+        assert!(e.contains(&format!("{flag} pipedreamAPI=…")), "{flag}: {e}");
+        assert!(e.contains("did you mean `pipedreamApi`?"), "{flag}: {e}");
+    }
+}
+
+#[test]
 fn deny_warnings_prints_the_verdict_its_exit_code_gives() {
     let dir = temp("deny");
     // `inputs-not-object` is a warning.

@@ -184,6 +184,18 @@ pub fn compile_location(
     compile_bytes(&name, url, &fetched.bytes, options)
 }
 
+/// `d` with the hint ``did you mean `NAME`?`` when one of `names` is close to `name`.
+fn did_you_mean<'a>(
+    d: Diagnostic,
+    name: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Diagnostic {
+    match arazzo_model::suggest::closest(name, names) {
+        Some(close) => d.hint(format!("did you mean `{close}`?")),
+        None => d,
+    }
+}
+
 /// Compiles a document already in memory; `url` is its base for relative references.
 pub fn compile_bytes(
     name: &str,
@@ -200,9 +212,14 @@ pub fn compile_bytes(
     let mut source_urls = HashMap::new();
     for (source, loc) in &options.source_urls {
         if doc.source_description(source).is_none() {
-            diags.push(Diagnostic::error(
-                Code::UnknownSource,
-                format!("the document has no source description `{source}`"),
+            let names = doc.source_descriptions.iter().map(|s| s.name.as_str());
+            diags.push(did_you_mean(
+                Diagnostic::error(
+                    Code::UnknownSource,
+                    format!("the document has no source description `{source}`"),
+                ),
+                source,
+                names,
             ));
             continue;
         }
@@ -226,9 +243,14 @@ pub fn compile_bytes(
     let mut compiled = compile::compile(sources);
     for (source, server) in &options.servers {
         if !compiled.plan.set_server(source, server.clone()) {
-            diags.push(Diagnostic::error(
-                Code::UnknownSource,
-                format!("the document has no OpenAPI source description `{source}`"),
+            let names = compiled.plan.docs.first().map(|d| d.apis.keys());
+            diags.push(did_you_mean(
+                Diagnostic::error(
+                    Code::UnknownSource,
+                    format!("the document has no OpenAPI source description `{source}`"),
+                ),
+                source,
+                names.into_iter().flatten().map(String::as_str),
             ));
         }
     }
