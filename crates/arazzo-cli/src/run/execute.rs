@@ -41,10 +41,13 @@ pub fn compile(file: &str, options: &CompileOptions) -> Result<Compiled, Stop> {
 
 /// Runs the request, calling `progress` as things happen, and returns the
 /// report with the synthesized inputs and the mock's warnings filled in, and
-/// the plan it ran.
+/// the plan it ran. When `stop` completes first (a signal), the request in
+/// flight is cancelled and the report holds what ran until then, the
+/// interrupted step and workflows failed with the reason `stop` gives.
 pub async fn execute(
     request: RunRequest,
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    stop: impl Future<Output = String> + Send,
 ) -> Result<(RunReport, Arc<Plan>), Stop> {
     let RunRequest {
         mut plan,
@@ -74,7 +77,7 @@ pub async fn execute(
             }
             progress(Progress::Event(&e));
         };
-        engine.run_all(workflows, &mut on_event).await
+        engine.run_all_until(workflows, &mut on_event, stop).await
     };
     if let Some(o) = offline {
         o.shutdown().await;

@@ -17,6 +17,7 @@ mod pretty;
 mod request;
 
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 
 use arazzo_engine::inputs::{InputError, InputInfo};
 use arazzo_model::Diagnostic;
@@ -87,6 +88,150 @@ async fn run_stages(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
     present::warnings(edge, &warnings);
     let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
     let mut presenter = present::Presenter::new(edge, args, &request.plan);
-    let (report, plan) = execute::execute(request, &mut |p| presenter.progress(p)).await?;
-    Ok(presenter.finish(report, &plan, args))
+    let mut interrupts = Interrupts::listen();
+    let (report, plan) =
+        execute::execute(request, &mut |p| presenter.progress(p), interrupts.stop()).await?;
+    Ok(presenter.finish(report, &plan, args, interrupts.stopped()))
+}
+
+/// A signal that stopped a run: the run ends cleanly (the request in flight
+/// cancelled, the summary and the report files written with what happened)
+/// and the process exits with 128 and the signal's number, as shells report
+/// a process the signal killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// SIGINT (Ctrl-C): exit 130.
+    Interrupt,
+    /// SIGTERM: exit 143.
+    Terminate,
+}
+
+impl Interruption {
+    /// The exit code: 130 for SIGINT, 143 for SIGTERM.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Interruption::Interrupt => 130,
+            Interruption::Terminate => 143,
+        }
+    }
+
+    /// The signal's name.
+    pub fn signal(self) -> &'static str {
+        match self {
+            Interruption::Interrupt => "SIGINT",
+            Interruption::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The error of the interrupted step and workflows.
+    fn reason(self) -> String {
+        match self {
+            Interruption::Interrupt => "the run was interrupted by SIGINT (Ctrl-C)".into(),
+            Interruption::Terminate => "the run was stopped by SIGTERM".into(),
+        }
+    }
+}
+
+/// Listens for SIGINT and SIGTERM while a run runs. The first stops the run
+/// ([`Interrupts::stop`]); a second one exits at once, with its own code.
+/// Before listening starts (loading and compiling), a signal has its usual
+/// effect: nothing is written yet.
+struct Interrupts {
+    /// The first signal, once it comes.
+    first: Option<tokio::sync::oneshot::Receiver<Interruption>>,
+    /// The signal that stopped the run, once the run saw it.
+    stopped: Arc<OnceLock<Interruption>>,
+}
+
+impl Interrupts {
+    /// Starts listening (on the current runtime). If the signals cannot be
+    /// watched, runs are simply not stoppable this way.
+    fn listen() -> Interrupts {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if let Ok(mut signals) = Signals::install() {
+            tokio::spawn(async move {
+                let Some(first) = signals.next().await else {
+                    return;
+                };
+                let _ = tx.send(first);
+                // A second signal while the run winds down: leave now.
+                if let Some(second) = signals.next().await {
+                    std::process::exit(i32::from(second.exit_code()));
+                }
+            });
+        }
+        Interrupts {
+            first: Some(rx),
+            stopped: Arc::default(),
+        }
+    }
+
+    /// Completes with the reason to stop when the first signal comes (never,
+    /// if none does), and remembers that it stopped the run.
+    fn stop(&mut self) -> impl Future<Output = String> + Send + 'static {
+        let first = self.first.take();
+        let stopped = self.stopped.clone();
+        async move {
+            match first {
+                Some(rx) => match rx.await {
+                    Ok(signal) => {
+                        let _ = stopped.set(signal);
+                        signal.reason()
+                    }
+                    Err(_) => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    /// The signal that stopped the run, if one did.
+    fn stopped(&self) -> Option<Interruption> {
+        self.stopped.get().copied()
+    }
+}
+
+/// SIGINT and SIGTERM, watched.
+#[cfg(unix)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next signal; `None` when they can no longer be watched.
+    async fn next(&mut self) -> Option<Interruption> {
+        tokio::select! {
+            s = self.interrupt.recv() => s.map(|()| Interruption::Interrupt),
+            s = self.terminate.recv() => s.map(|()| Interruption::Terminate),
+        }
+    }
+}
+
+/// Ctrl-C, watched (other platforms have no SIGTERM to catch).
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    /// The next Ctrl-C; `None` when it can no longer be watched.
+    async fn next(&mut self) -> Option<Interruption> {
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| Interruption::Interrupt)
+    }
 }

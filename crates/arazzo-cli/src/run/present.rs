@@ -13,12 +13,12 @@ use arazzo_model::diag::render_failure;
 use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::security::{SchemeKind, SecurityScheme};
 
-use super::Stop;
 use super::args::{RunArgs, RunFormat};
 use super::edge::{self, Edge, Net, clean_line, stderr_color};
 use super::execute::Progress;
 use super::pretty::Pretty;
 use super::request::Scoped;
+use super::{Interruption, Stop};
 use crate::exit;
 use crate::output::color_enabled;
 
@@ -281,8 +281,16 @@ impl Presenter {
     }
 
     /// Prints the summary (pretty; failures shown where `plan` writes them)
-    /// or the JSON report, writes the report files, and returns the exit code.
-    pub fn finish(mut self, mut report: RunReport, plan: &Plan, args: &RunArgs) -> ExitCode {
+    /// or the JSON report, writes the report files, and returns the exit code:
+    /// the signal's ([`Interruption::exit_code`]) when one stopped the run,
+    /// whatever else happened.
+    pub fn finish(
+        mut self,
+        mut report: RunReport,
+        plan: &Plan,
+        args: &RunArgs,
+        interrupted: Option<Interruption>,
+    ) -> ExitCode {
         self.hints.report(&mut report);
         let json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
         if self.pretty {
@@ -294,12 +302,25 @@ impl Presenter {
                 .filter_map(|w| render_failure_place(plan, w, color))
                 .collect();
             self.view.summary(&report, &failures);
+            if let Some(signal) = interrupted {
+                self.view.warning(&format!(
+                    "interrupted by {}: the run stopped; the summary and the report files hold what ran until then",
+                    signal.signal()
+                ));
+            }
         } else {
             let mut out = self.edge.stdout_json();
             let _ = writeln!(out, "{json}");
             let _ = out.flush();
         }
-        if let Err(failure) = write_files(&self.edge, &report, &json, args) {
+        let written = write_files(&self.edge, &report, &json, args);
+        if let Some(signal) = interrupted {
+            if let Err(failure) = written {
+                stop(&self.edge, failure);
+            }
+            return exit::code(signal.exit_code());
+        }
+        if let Err(failure) = written {
             return stop(&self.edge, failure);
         }
         exit::code(if succeeded(&report) {

@@ -367,6 +367,7 @@ impl Run {
                 && let Some(reason) = self.st.abort.clone()
                 && !self.st.frames.is_empty()
             {
+                self.record_cut_exchange(clock);
                 self.fail(FailureKind::Limit, reason, clock);
                 continue;
             }
@@ -405,6 +406,67 @@ impl Run {
                 }
             }
         }
+    }
+
+    /// Stops the run from outside: a signal, a shutdown, a caller's own
+    /// deadline. `reason` becomes the error of every workflow execution still
+    /// running (a [`FailureKind::Limit`] failure, like the run's time limit);
+    /// workflows not yet started do not start.
+    ///
+    /// The command the run waits on is abandoned: a request in flight is
+    /// recorded as its step's failed execution (with `reason`, the request
+    /// and the time it took until `now_ms`), a retry's wait or a token
+    /// request simply ends. Call [`Run::next`] until it returns
+    /// [`Command::Finished`]: it issues no further request or wait, and the
+    /// report is then complete. A result delivered for the abandoned command
+    /// afterwards is ignored. A run already stopped (by a limit) keeps its
+    /// first reason.
+    pub fn abort(&mut self, reason: impl Into<String>, now_ms: u64) {
+        let reason = reason.into();
+        if self.st.abort.is_none() {
+            self.st.abort = Some(reason.clone());
+        }
+        match self.st.waiting.take() {
+            Some(Waiting::Response { .. }) => {
+                self.on_response(Err(TransportError::Failed(reason)), now_ms)
+            }
+            Some(Waiting::Token { .. } | Waiting::Sleep { .. }) | None => {}
+        }
+    }
+
+    /// When the run stops with an operation step's exchange taken but not
+    /// judged (its request was cut at the run's time limit, or abandoned by
+    /// [`Run::abort`], or its response arrived too late), records that
+    /// execution as failed with the run's limit, so the report shows the
+    /// step the run stopped in.
+    fn record_cut_exchange(&mut self, clock: &dyn RunClock) {
+        let plan = self.plan.clone();
+        let Some(f) = self.st.frames.last() else {
+            return;
+        };
+        let cut = matches!(f.phase, Phase::Judge)
+            && f.callee.is_none()
+            && f.exchange.as_ref().is_some_and(|x| x.request.is_some());
+        let Some(step) = plan.workflow(f.wf).and_then(|w| w.steps.get(f.pc)) else {
+            return;
+        };
+        if !cut {
+            return;
+        }
+        self.judge_started_ms = clock.now_ms();
+        let judged = judge::Judged {
+            passed: false,
+            error: Some(self.limit_error()),
+            criteria: Vec::new(),
+            outputs: Map::new(),
+            interrupted: true,
+        };
+        let action = crate::report::ActionRecord {
+            name: None,
+            kind: crate::report::ActionType::Fail,
+            target: None,
+        };
+        self.record_step(step, judged, Some(action), clock);
     }
 
     /// Whether the run must stop: it was aborted (a limit was reached), or
