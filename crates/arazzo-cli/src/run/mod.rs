@@ -58,7 +58,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         .enable_all()
         .build();
     match rt {
-        Ok(rt) => rt.block_on(run_async(args, &edge)),
+        Ok(rt) => {
+            let code = rt.block_on(run_async(args, &edge));
+            // Everything the run shows and writes is done. Dropping the
+            // runtime would wait for its blocking threads — a DNS lookup a
+            // time limit or a signal abandoned, which the system may take
+            // seconds to give up — and hold the exit back that long.
+            rt.shutdown_background();
+            code
+        }
         Err(e) => present::stop(
             &edge,
             Stop::Failure(format!("cannot start the async runtime: {e}")),
