@@ -14,7 +14,7 @@ use anstream::{eprintln, println};
 use anstyle::{AnsiColor, Style};
 use arazzo_expr::{
     Criterion, CriterionError, CriterionType, JsonContext, ParseError, Verdict,
-    expression_lookalike, parse_condition, parse_template,
+    malformed_expression, parse_condition, parse_expression, parse_operand, parse_template,
 };
 use arazzo_model::Part;
 use serde_json::Value;
@@ -117,11 +117,30 @@ fn print_json(v: &Value) -> ExitCode {
 }
 
 fn eval_expression(input: &str, ctx: &JsonContext) -> ExitCode {
-    // A string that starts like an expression but does not parse would silently be a
-    // literal in a document; here it is a syntax error, which is what the user wants to
-    // see while debugging.
-    if let Some(err) = expression_lookalike(input) {
+    // What `validate` calls an error in a parameter value or payload is one here too,
+    // through the same function: a string that starts like an expression
+    // (`$steps.x.outputs`) but does not parse.
+    if let Some(err) = malformed_expression(input) {
         return syntax_error("runtime expression", input, &err);
+    }
+    // `.name`/`[n]` navigation outside a condition: a document's value is evaluated
+    // with a warning, and so is it here.
+    if parse_expression(input).is_err()
+        && let Ok(op) = parse_operand(input)
+        && !op.accessors.is_empty()
+    {
+        let standard = op
+            .to_pointer_expression()
+            .map(|e| format!("; write `{e}`"))
+            .unwrap_or_default();
+        let s = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+        eprintln!(
+            "{s}warning{s:#}: `{input}` navigates with `.`/`[n]`, which Arazzo allows only in conditions; arazzo-run evaluates it anyway{standard}"
+        );
+        return match op.resolve(ctx) {
+            Ok(v) => print_json(&v),
+            Err(e) => fail(FAILURE, &e.to_string()),
+        };
     }
     let template = match parse_template(input) {
         Ok(t) => t,

@@ -115,3 +115,28 @@ pub fn expression_lookalike(s: &str) -> Option<ParseError> {
     }
     Some(err)
 }
+
+/// For a string leaf of a value that holds runtime expressions (a parameter value, a
+/// request payload, a replacement value, an output): the syntax error that makes it a
+/// *malformed* runtime expression, which a document must not contain.
+///
+/// That is a string that starts with a known expression source (`$inputs`,
+/// `$response`, `$steps`, …; see [`expression_lookalike`]) and is neither a whole
+/// runtime expression, nor a template with embedded `{$…}` (whose text is text), nor a
+/// runtime expression followed by `.name`/`[n]` navigation (evaluated for compatibility,
+/// see [`ValueOptions::dot_navigation`]). Text that does not start with a source
+/// (`$5.00`, `$HOME`, `$.items[*]`) is never malformed: it is literal text.
+///
+/// The engine's compiler reports these as errors and `arazzo-run eval` refuses them, so
+/// that both agree; the reason (a typo would otherwise silently become data, and the
+/// specification has no escape for literal text) is in `docs/semantics.md`.
+pub fn malformed_expression(s: &str) -> Option<ParseError> {
+    let err = expression_lookalike(s)?;
+    if s.contains("{$") && Template::parse(s).is_ok() {
+        return None;
+    }
+    if parser::operand(s).is_ok_and(|op| !op.accessors.is_empty()) {
+        return None;
+    }
+    Some(err)
+}

@@ -13,13 +13,28 @@ use super::Compiler;
 use crate::plan::*;
 
 impl<'a> Compiler<'a> {
-    /// Compiles a value with expressions; reports syntax errors at their place.
+    /// Compiles a value with expressions; reports syntax errors at their place,
+    /// malformed runtime expressions included (`None` then: the value cannot
+    /// be sent as the document means it).
     pub(super) fn value(
         &mut self,
         d: usize,
         v: &Value,
         pointer: &str,
         selectors: bool,
+    ) -> Option<ValueExpr> {
+        self.value_in(d, v, pointer, selectors, false)
+    }
+
+    /// [`Compiler::value`], for an output when `output` (which changes the
+    /// hint of a malformed expression: outputs take no literal text).
+    fn value_in(
+        &mut self,
+        d: usize,
+        v: &Value,
+        pointer: &str,
+        selectors: bool,
+        output: bool,
     ) -> Option<ValueExpr> {
         let options = ValueOptions {
             selectors,
@@ -29,8 +44,10 @@ impl<'a> Compiler<'a> {
         };
         match ValueExpr::compile_with(v, options) {
             Ok(x) => {
-                self.lookalikes(d, v, pointer);
-                Some(x)
+                let before = self.diags.len();
+                self.lookalikes(d, v, pointer, output);
+                let malformed = self.diags[before..].iter().any(Diagnostic::is_error);
+                (!malformed).then_some(x)
             }
             Err(errors) => {
                 for (inner, e) in errors {
@@ -77,9 +94,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Warns about literal strings that look like expressions but do not
-    /// parse (`$response.body#id`): they would be sent as text.
-    fn lookalikes(&mut self, d: usize, v: &Value, pointer: &str) {
+    /// Reports the strings of a compiled value that look like runtime
+    /// expressions but are not: an error for a malformed expression (it would
+    /// otherwise be sent as text, see docs/semantics.md "Malformed expressions
+    /// are errors"), a warning for `.`/`[n]` navigation (evaluated anyway) and
+    /// for a template whose text starts like an expression.
+    fn lookalikes(&mut self, d: usize, v: &Value, pointer: &str, output: bool) {
         match v {
             Value::String(s) => {
                 if s.starts_with('$')
@@ -98,27 +118,46 @@ impl<'a> Compiler<'a> {
                         )
                         .at(self.at(d, pointer)),
                     );
+                } else if let Some(e) = arazzo_expr::malformed_expression(s) {
+                    let hint = e.hint.clone().unwrap_or_else(|| {
+                        if output {
+                            "an output is a runtime expression such as `$response.body#/id`"
+                        } else {
+                            "fix the expression; to send text that starts like an expression, pass it in an input and write `$inputs.<name>`"
+                        }
+                        .to_string()
+                    });
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::ExpressionSyntax,
+                            format!("`{s}` is a malformed runtime expression: {}", e.message),
+                        )
+                        .at(self.inside(d, pointer, s, &e.span))
+                        .label(e.message.clone())
+                        .hint(hint),
+                    );
                 } else if let Some(e) = arazzo_expr::expression_lookalike(s) {
-                    let mut diag = Diagnostic::warning(
-                        Code::ExpressionSyntax,
-                        format!("`{s}` looks like a runtime expression but does not parse, so it is used as literal text: {}", e.message),
-                    )
-                    .at(self.inside(d, pointer, s, &e.span))
-                    .label(e.message.clone());
-                    if let Some(h) = e.hint {
-                        diag = diag.hint(h);
-                    }
-                    self.diags.push(diag);
+                    // A template (`$inputs.a-{$inputs.b}`): only its `{$…}` parts are
+                    // expressions.
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::ExpressionSyntax,
+                            format!("`{s}` is a template whose text starts like a runtime expression; only its `{{$…}}` parts are evaluated, the rest is sent as text"),
+                        )
+                        .at(self.inside(d, pointer, s, &e.span))
+                        .label(e.message.clone())
+                        .hint("write `{$…}` around every expression of a template"),
+                    );
                 }
             }
             Value::Array(items) => {
                 for (i, x) in items.iter().enumerate() {
-                    self.lookalikes(d, x, &format!("{pointer}/{i}"));
+                    self.lookalikes(d, x, &format!("{pointer}/{i}"), output);
                 }
             }
             Value::Object(m) => {
                 for (k, x) in m {
-                    self.lookalikes(d, x, &format!("{pointer}/{}", escape_token(k)));
+                    self.lookalikes(d, x, &format!("{pointer}/{}", escape_token(k)), output);
                 }
             }
             _ => {}
@@ -195,7 +234,9 @@ impl<'a> Compiler<'a> {
         Some(ReplacementPlan { target, value })
     }
 
-    /// Compiles `outputs` (at `pointer`); warns about literal text.
+    /// Compiles `outputs` (at `pointer`). An output is a runtime expression or
+    /// a Selector Object: a string that starts with `$` and is none is an
+    /// error, other literal text a warning.
     pub(super) fn outputs(
         &mut self,
         d: usize,
@@ -208,27 +249,50 @@ impl<'a> Compiler<'a> {
             .iter()
             .filter_map(|(name, v)| {
                 let p = format!("{pointer}/{}", escape_token(name));
-                if let Value::String(s) = v
-                    && !s.contains('$')
-                {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            Code::ExpressionSyntax,
-                            format!("output `{name}` is the literal text `{s}`, not a runtime expression"),
-                        )
-                        .at(self.at(d, &p))
-                        .hint("outputs are usually expressions such as `$response.body#/id`"),
-                    );
-                }
                 if !v.is_string() && !arazzo_model::parse::is_selector_object(v) {
                     return None;
                 }
-                let value = self.value(d, v, &p, selectors)?;
+                let value = self.value_in(d, v, &p, selectors, true)?;
+                if let (Value::String(s), true) = (v, value.is_literal())
+                    && !self.literal_output(d, name, s, &p)
+                {
+                    return None;
+                }
                 Some(OutputPlan {
                     name: name.clone(),
                     value,
                 })
             })
             .collect()
+    }
+
+    /// Reports an output that compiled to the literal text `s`: an error when
+    /// it starts with `$` (`$body#/id`, `$5`: meant as an expression, and not
+    /// one), else a warning. False when it is an error.
+    fn literal_output(&mut self, d: usize, name: &str, s: &str, p: &str) -> bool {
+        if s.starts_with('$')
+            && let Err(e) = arazzo_expr::parse_expression(s)
+        {
+            let mut diag = Diagnostic::error(
+                Code::ExpressionSyntax,
+                format!("output `{name}` is not a runtime expression: {}", e.message),
+            )
+            .at(self.inside(d, p, s, &e.span))
+            .label(e.message.clone());
+            diag = diag.hint(e.hint.clone().unwrap_or_else(|| {
+                "an output is a runtime expression such as `$response.body#/id`".to_string()
+            }));
+            self.diags.push(diag);
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                Code::ExpressionSyntax,
+                format!("output `{name}` is the literal text `{s}`, not a runtime expression"),
+            )
+            .at(self.at(d, p))
+            .hint("outputs are usually expressions such as `$response.body#/id`"),
+        );
+        true
     }
 }
