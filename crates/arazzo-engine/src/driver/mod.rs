@@ -347,11 +347,14 @@ impl Engine {
         Ok(run.report().clone())
     }
 
-    /// [`Engine::run_all`], stopped early when `stop` completes (see
-    /// [`drive_until`]): the request in flight is cancelled, its step is
-    /// recorded as failed with the reason `stop` gives, the workflows still
-    /// running fail with it, and the report returned holds what happened
-    /// until then. The CLI stops this way on SIGINT and SIGTERM.
+    /// [`Engine::run_all`], stopped early when `stop` completes (a signal,
+    /// a shutdown, a oneshot channel; any runtime): the request or retry
+    /// wait in flight is dropped, which cancels it, and the run is
+    /// [aborted](Run::abort) with the reason `stop` gives. Its step is
+    /// recorded as failed with that reason, the workflows still running fail
+    /// with it (a [`FailureKind::Limit`](crate::report::FailureKind) failure),
+    /// workflows not yet started do not start, and the report returned holds
+    /// what happened until then. The CLI stops this way on SIGINT and SIGTERM.
     pub async fn run_all_until(
         &self,
         requests: Vec<(String, Map<String, Value>)>,
