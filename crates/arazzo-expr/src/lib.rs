@@ -94,7 +94,9 @@ pub fn parse_condition(s: &str) -> Result<Condition, ParseError> {
 
 /// For a string that will be used as a literal: if it looks like a runtime expression
 /// (it starts with `$inputs`, `$response`, … ) but does not parse, the parse error, so
-/// that a validator can warn that `"$response.body#id"` is text, not an expression.
+/// that a validator can tell that `"$response.body#id"` would be text, not an expression.
+/// It includes dot navigation and templates; [`malformed_expression`] is the narrower
+/// test of what a document must not contain.
 pub fn expression_lookalike(s: &str) -> Option<ParseError> {
     let rest = s.strip_prefix('$')?;
     let root_len = rest

@@ -3,6 +3,7 @@
 
 use arazzo_expr::{
     EvalErrorKind, Expression, JsonContext, ValueExpr, ValueOptions, expression_lookalike,
+    malformed_expression,
 };
 use serde_json::{Value, json};
 
@@ -211,6 +212,46 @@ fn lookalikes_are_reported() {
     assert!(expression_lookalike("$5 off").is_none());
     assert!(expression_lookalike("$.items[*]").is_none());
     assert!(expression_lookalike("$inputs.pet id").is_some());
+}
+
+#[test]
+fn malformed_expressions_are_the_lookalikes_a_document_must_not_contain() {
+    // Start with a known source and do not parse: malformed, with the span of the fault.
+    for s in [
+        "$response.body#id",
+        "$steps.x.outputs",
+        "$steps.get.pet",
+        "$inputs.pet id",
+        "$inputs",
+        "$response.headers.Location",
+        "$url-encoded",
+    ] {
+        assert!(malformed_expression(s).is_some(), "{s}");
+    }
+    assert_eq!(
+        malformed_expression("$response.body#id")
+            .unwrap()
+            .span
+            .start,
+        15
+    );
+    // Valid expressions, dot navigation (evaluated), templates and literal text: not.
+    for s in [
+        "$inputs.petId",
+        "$response.body#/id",
+        "$response.body.id",
+        "$inputs.tags[0]",
+        "{$inputs.a}-{$inputs.b}",
+        "$inputs.a-{$inputs.b}",
+        "$5.00",
+        "$HOME",
+        "$selfie",
+        "$.items[*]",
+        "Total: $inputs.x",
+        "plain",
+    ] {
+        assert!(malformed_expression(s).is_none(), "{s}");
+    }
 }
 
 #[test]
