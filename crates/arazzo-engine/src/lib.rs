@@ -119,7 +119,7 @@ use url::Url;
 
 pub use auth::{ClientAuth, Credential, CredentialError, Credentials, env_name};
 pub use compile::{Compiled, compile};
-pub use driver::{BoxFuture, Clock, Engine, EngineError, Outcome, Transport, drive};
+pub use driver::{BoxFuture, Clock, Engine, EngineError, Outcome, Transport, drive, drive_until};
 #[cfg(feature = "http")]
 pub use driver::{HttpOptions, ReqwestTransport, TokioClock};
 pub use exchange::{HttpResponse, TransportError};
