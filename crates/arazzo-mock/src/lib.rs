@@ -21,7 +21,6 @@ use serde_json::{Map, Value};
 use url::Url;
 
 mod conforms;
-mod depth;
 mod expect;
 mod mock;
 mod multipart;

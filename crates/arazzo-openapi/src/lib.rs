@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod media;
 pub mod operation;
 pub mod request;
+pub mod schema;
 pub mod security;
 pub mod servers;
 pub mod sources;

@@ -39,15 +39,8 @@ const TEXT_PER_NODE: usize = 64;
 /// `oneOf`/`anyOf` branches tried before settling for the first.
 const MAX_BRANCHES: usize = 6;
 
-/// Which side of an exchange a value is for: `readOnly` properties are left out of requests,
-/// `writeOnly` ones out of responses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// A response body or header (the default): `writeOnly` properties are omitted.
-    Response,
-    /// A request body, parameter or workflow input: `readOnly` properties are omitted.
-    Request,
-}
+/// Which side of an exchange a value is for (shared with the validator).
+pub use arazzo_openapi::schema::Direction;
 
 /// One schema and the document it lives in.
 type Node<'a> = (&'a Url, &'a Value);

@@ -19,19 +19,19 @@ use serde_json::Value;
 /// The longest chain of in-place applicators (`$ref`, `allOf`, `anyOf`, `oneOf`, `not`,
 /// `if`/`then`/`else`, `dependentSchemas`) a schema may have and still be validated against.
 /// Each `allOf` item and each `$ref` is a level; the descriptions of the corpus chain at most 7.
-pub(crate) const MAX_IN_PLACE_DEPTH: usize = 64;
+pub const MAX_IN_PLACE_DEPTH: usize = 64;
 
 /// The most schema levels one validation may enter: `(value depth + 1) × (in-place depth + 1)`
 /// must stay within it. Each level takes up to about a kilobyte of stack in a debug build; this
 /// keeps a validation within half of a 2 MiB thread stack (tokio's worker default).
-pub(crate) const MAX_VALIDATION_LEVELS: usize = 1_024;
+pub const MAX_VALIDATION_LEVELS: usize = 1_024;
 
 /// Nesting past which a value is not validated at all (`serde_json` reads no deeper either).
-pub(crate) const MAX_VALUE_DEPTH: usize = 128;
+pub const MAX_VALUE_DEPTH: usize = 128;
 
 /// What [`in_place_depth`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum InPlace {
+pub enum InPlace {
     /// The longest chain, and the `$defs` name it starts at (`None`: the root schema itself).
     Levels(usize, Option<String>),
     /// A chain that loops back to `$defs` entry named here: validation would never end.
@@ -62,10 +62,10 @@ struct Segment {
     refs: Vec<(usize, String)>,
 }
 
-/// The in-place depth of a schema as [`crate::validate::bundle`] writes it: either one schema
+/// The in-place depth of a schema as [`super::validate::bundle`] writes it: either one schema
 /// with no references, or `{"$defs": {...}, "$ref": "#/$defs/root"}` whose references all
 /// point into its `$defs`.
-pub(crate) fn in_place_depth(bundled: &Value) -> InPlace {
+pub fn in_place_depth(bundled: &Value) -> InPlace {
     let defs = bundled.get("$defs").and_then(Value::as_object);
     // Each entry's segments; the first is the one starting at the entry itself.
     let mut segments: HashMap<&str, Vec<Segment>> = HashMap::new();
@@ -215,7 +215,7 @@ fn split(schema: &Value) -> Vec<Segment> {
 
 /// How deeply `value` nests (a scalar is 0, `[1]` is 1), counted without recursion and
 /// stopping once past `limit`.
-pub(crate) fn value_depth(value: &Value, limit: usize) -> usize {
+pub fn value_depth(value: &Value, limit: usize) -> usize {
     let mut deepest = 0;
     let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
     while let Some((v, d)) = stack.pop() {
