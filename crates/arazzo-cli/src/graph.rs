@@ -22,13 +22,19 @@ pub struct GraphArgs {
     /// Draw only this workflow (and the workflows it calls). Default: all.
     #[arg(short, long = "workflow", value_name = "ID")]
     pub workflow: Option<String>,
+
+    /// Do not load source descriptions: steps are labelled from the
+    /// document alone (an `operationPath` as `METHOD /path`, never with the
+    /// operation's `operationId`).
+    #[arg(long)]
+    pub no_sources: bool,
 }
 
 /// Runs `arazzo-run graph`.
 pub fn run(args: GraphArgs) -> ExitCode {
     let color = color_enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let (name, bytes) = match crate::input::read_location(&args.file) {
-        Ok(x) => (x.name, x.bytes),
+    let (name, bytes, url) = match crate::input::read_location(&args.file) {
+        Ok(x) => (x.name, x.bytes, x.url),
         Err(d) => {
             let _ = writeln!(anstream::stderr(), "{}", d.render(color));
             return exit::code(exit::INVALID);
@@ -51,8 +57,103 @@ pub fn run(args: GraphArgs) -> ExitCode {
         },
         None => doc.workflows.iter().collect(),
     };
-    let _ = write!(std::io::stdout(), "{}", mermaid(&doc, &wanted));
+    let resolved = match url {
+        Some(url) if !args.no_sources => resolved_labels(&name, url, &bytes),
+        _ => Labels::new(),
+    };
+    let _ = write!(std::io::stdout(), "{}", mermaid(&doc, &wanted, &resolved));
     exit::code(exit::SUCCESS)
+}
+
+/// What the source descriptions say a step calls, by workflow and step id:
+/// the operation's `operationId`, else `METHOD /path`.
+type Labels = std::collections::HashMap<(String, String), String>;
+
+/// The labels of the steps whose operation resolves in the loaded sources
+/// (none when the document cannot be compiled; the steps are then labelled
+/// from the document alone).
+fn resolved_labels(name: &str, url: url::Url, bytes: &[u8]) -> Labels {
+    let mut labels = Labels::new();
+    let options = arazzo_engine::CompileOptions::default();
+    let Ok(compiled) = arazzo_engine::compile_bytes(name, url, bytes, &options) else {
+        return labels;
+    };
+    let plan = &compiled.plan;
+    for (_, wf) in plan.root_workflows() {
+        for step in &wf.steps {
+            if let arazzo_engine::plan::Target::Operation(i) = &step.target
+                && let Some(op) = plan.operation(*i)
+            {
+                let label = op.op.operation_id.clone().unwrap_or_else(|| op.op.label());
+                labels.insert((wf.id.clone(), step.id.clone()), label);
+            }
+        }
+    }
+    labels
+}
+
+/// How a step's target reads in the chart without its sources: an
+/// `operationId` as written (`$sourceDescriptions.` dropped), an
+/// `operationPath` as `METHOD /path` decoded from its JSON pointer, a
+/// workflow as `workflow ID`.
+fn written_label(target: &StepTarget) -> String {
+    let short = |x: &str| {
+        x.strip_prefix("$sourceDescriptions.")
+            .unwrap_or(x)
+            .to_string()
+    };
+    match target {
+        StepTarget::OperationId(x) => short(x),
+        StepTarget::OperationPath(x) => operation_path_label(x),
+        StepTarget::WorkflowId(x) => {
+            format!("workflow {}", short(&x.replacen(".workflows.", ".", 1)))
+        }
+        StepTarget::ChannelPath(x) => x.rsplit('#').next().unwrap_or(x).to_string(),
+        StepTarget::Missing => "?".into(),
+    }
+}
+
+/// `{$sourceDescriptions.x.url}#/paths/~1pets~1{id}/get` as `GET /pets/{id}`;
+/// a pointer of another form as written after the `#`.
+fn operation_path_label(written: &str) -> String {
+    let fragment = written.rsplit_once('#').map_or(written, |(_, f)| f);
+    let pointer = percent_decode(fragment).unwrap_or_else(|| fragment.to_string());
+    let Some(rest) = pointer.strip_prefix("/paths/") else {
+        return pointer;
+    };
+    match rest.rsplit_once('/') {
+        Some((path, method)) if !method.is_empty() && !path.is_empty() => format!(
+            "{} {}",
+            method.to_ascii_uppercase(),
+            path.replace("~1", "/").replace("~0", "~")
+        ),
+        _ => pointer,
+    }
+}
+
+/// `%XX` escapes decoded (a fragment may escape `{` and `}`); `None` when
+/// the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The workflow and every workflow it reaches through steps and actions.
@@ -152,7 +253,7 @@ fn label(s: &str) -> String {
 }
 
 /// The flowchart.
-pub fn mermaid(doc: &Document, workflows: &[&Workflow]) -> String {
+pub fn mermaid(doc: &Document, workflows: &[&Workflow], resolved: &Labels) -> String {
     let mut out = String::from("flowchart TD\n");
     let drawn: BTreeSet<&str> = workflows.iter().map(|w| w.workflow_id.as_str()).collect();
     let entry = |wf: &str| -> Option<String> {
@@ -174,13 +275,10 @@ pub fn mermaid(doc: &Document, workflows: &[&Workflow]) -> String {
         );
         let _ = writeln!(out, "    {}([end])", id(&[w, "end"]));
         for s in &wf.steps {
-            let target = match &s.target {
-                StepTarget::OperationId(x) => x.clone(),
-                StepTarget::OperationPath(x) => x.rsplit('#').next().unwrap_or(x).to_string(),
-                StepTarget::WorkflowId(x) => format!("workflow {x}"),
-                StepTarget::ChannelPath(x) => x.clone(),
-                StepTarget::Missing => "?".into(),
-            };
+            let target = resolved
+                .get(&(w.to_string(), s.step_id.clone()))
+                .cloned()
+                .unwrap_or_else(|| written_label(&s.target));
             let shape = if matches!(s.target, StepTarget::WorkflowId(_)) {
                 ("[[", "]]")
             } else {

@@ -108,6 +108,19 @@ fn shortcut(first: &std::ffi::OsStr) -> Shortcut {
     ))
 }
 
+/// A clap error as a JSON diagnostic: its first line without the `error: `
+/// prefix, and its tip (a similar flag) as the hint; the usage lines are
+/// for people.
+fn clap_diagnostic(e: &clap::Error) -> serde_json::Value {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let tip = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("tip: "));
+    output::message("usage", message, tip)
+}
+
 fn main() -> ExitCode {
     // `RUST_LOG=arazzo=debug` (or any filter) logs the engine's tracing spans
     // and events to standard error.
@@ -122,12 +135,16 @@ fn main() -> ExitCode {
     }
     // `arazzo-run FILE …` is `arazzo-run run FILE …`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Errors found before a command runs are answered in the format asked
+    // for: with `--format json`, one JSON document on standard output too.
+    let format = if output::wants_json(&args) {
+        output::Format::Json
+    } else {
+        output::Format::Human
+    };
     match args.get(1).map(|a| shortcut(a)) {
         Some(Shortcut::Run) => args.insert(1, "run".into()),
-        Some(Shortcut::Refuse(message)) => {
-            eprintln!("error: {message}");
-            return exit::code(exit::INVALID);
-        }
+        Some(Shortcut::Refuse(message)) => return output::usage_error(format, &message),
         Some(Shortcut::None) | None => {}
     }
     let cli = match Cli::try_parse_from(args) {
@@ -139,6 +156,9 @@ fn main() -> ExitCode {
                 exit::SUCCESS
             };
             let _ = e.print();
+            if code == exit::INVALID && format == output::Format::Json {
+                let _ = output::print_json(&output::failure(code, vec![clap_diagnostic(&e)]));
+            }
             return exit::code(code);
         }
     };

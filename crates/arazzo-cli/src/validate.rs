@@ -72,8 +72,10 @@ pub fn run(args: ValidateArgs) -> ExitCode {
                 options.source_urls.insert(k.to_string(), v.to_string());
             }
             _ => {
-                eprintln!("error: --source expects SOURCE=PATH, got `{s}`");
-                return exit::code(exit::INVALID);
+                return crate::output::usage_error(
+                    args.format,
+                    &format!("--source expects SOURCE=PATH, got `{s}`"),
+                );
             }
         }
     }
@@ -83,14 +85,15 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         .map(|f| check_file(f, &options, args.no_sources, args.deny_warnings))
         .collect();
     let failed = reports.iter().any(|r| !r.valid());
+    let code = if failed { exit::INVALID } else { exit::SUCCESS };
     let written = match args.format {
-        Format::Json => print_json(&reports),
+        Format::Json => print_json(&reports, code),
         Format::Human => print_human(&reports),
     };
     if written.is_err() {
         return exit::code(exit::FAILURE);
     }
-    exit::code(if failed { exit::INVALID } else { exit::SUCCESS })
+    exit::code(code)
 }
 
 /// Reads and checks one file or URL (its sources too, unless `no_sources`).
@@ -170,8 +173,9 @@ fn summary(errors: usize, warnings: usize) -> String {
     )
 }
 
-/// Prints one JSON object with every file's diagnostics to standard output.
-fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
+/// Prints one JSON object with every file's diagnostics to standard output:
+/// `{"version", "ok", "exitCode", "files": [...]}`.
+fn print_json(reports: &[FileReport], code: u8) -> std::io::Result<()> {
     let hints = FlagHints::default();
     let files: Vec<serde_json::Value> = reports
         .iter()
@@ -186,8 +190,11 @@ fn print_json(reports: &[FileReport]) -> std::io::Result<()> {
             })
         })
         .collect();
-    let out = serde_json::json!({ "files": files });
-    let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, &out)?;
-    writeln!(stdout)
+    let out = serde_json::json!({
+        "version": crate::output::JSON_VERSION,
+        "ok": code == exit::SUCCESS,
+        "exitCode": code,
+        "files": files,
+    });
+    crate::output::print_json(&out)
 }

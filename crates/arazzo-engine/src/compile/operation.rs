@@ -108,6 +108,11 @@ impl<'a> Compiler<'a> {
                 "AsyncAPI operations are not executed by arazzo-run".into(),
             );
         }
+        if self.follows_failed_source(d, written, &e) {
+            // The source's own `source-load` error says what is wrong; a
+            // second error per step that uses it would bury that one.
+            return Target::Unsupported(e.to_string());
+        }
         let code = match &e {
             LookupError::Ambiguous { .. } | LookupError::Duplicate { .. } => {
                 Code::AmbiguousOperation
@@ -134,6 +139,29 @@ impl<'a> Compiler<'a> {
         }
         self.diags.push(diag);
         Target::Unsupported(e.to_string())
+    }
+
+    /// Whether lookup error `e` in document `d` is only a consequence of a
+    /// source description that could not be loaded (already reported as
+    /// `source-load`): the operation names that source, or it is a bare
+    /// `operationId` (`written`) not found while one of the document's
+    /// sources is missing (it may well be defined there).
+    fn follows_failed_source(&self, d: usize, written: &str, e: &LookupError) -> bool {
+        let Some(doc) = self.sources.arazzo.get(d) else {
+            return false;
+        };
+        let failed = |name: &str| matches!(doc.sources.get(name), Some(SourceTarget::Failed));
+        match e {
+            LookupError::NotOpenApi { name, .. } => failed(name),
+            LookupError::NotFound { .. } => {
+                !written.starts_with("$sourceDescriptions.")
+                    && doc
+                        .sources
+                        .values()
+                        .any(|t| matches!(t, SourceTarget::Failed))
+            }
+            _ => false,
+        }
     }
 
     /// The AsyncAPI source of document `d` that defines operation `written`
