@@ -232,6 +232,122 @@ pub struct StepRecord {
     /// For a workflow step: the workflow it called.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
+    /// For a failed operation step that got a response: what the server
+    /// said, so the failure explains itself (the status is `status_code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseDetail>,
+}
+
+/// The response headers that explain a failure, kept with a failed step's
+/// response (matched case-insensitively, in arrival order): what the body
+/// is, where the server points, when to try again, which credentials it
+/// wants, which methods it allows, and the id its support asks for.
+pub const EXPLAINING_HEADERS: [&str; 7] = [
+    "content-type",
+    "location",
+    "retry-after",
+    "www-authenticate",
+    "proxy-authenticate",
+    "allow",
+    "x-request-id",
+];
+
+/// The most bytes of a failed step's response body its record keeps
+/// ([`ResponseDetail::body`]); a longer body is cut at a character boundary
+/// and ends with `…`.
+pub const BODY_EXCERPT_BYTES: usize = 2048;
+
+/// What the server answered to a failed step: the headers that explain a
+/// failure and the start of the body, secrets masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseDetail {
+    /// The response's [`EXPLAINING_HEADERS`], as `[name, value]` pairs.
+    pub headers: Vec<(String, String)>,
+    /// The body as the step read it — JSON written compactly, other media
+    /// types as text (invalid UTF-8 replaced) — up to
+    /// [`BODY_EXCERPT_BYTES`] bytes, then `…`; `None` when it was empty.
+    pub body: Option<String>,
+    /// The body's size in bytes, as received (decompressed).
+    pub body_size: usize,
+    /// Whether `body` was cut.
+    pub truncated: bool,
+}
+
+impl ResponseDetail {
+    /// The detail of a response with `headers` and `body` (as the step
+    /// parsed it, `body_size` bytes received); nothing is masked yet.
+    pub fn new(headers: &[(String, String)], body: Option<&Value>, body_size: usize) -> Self {
+        let headers = headers
+            .iter()
+            .filter(|(n, _)| EXPLAINING_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h)))
+            .cloned()
+            .collect();
+        let (body, truncated) = match body {
+            None => (None, false),
+            Some(v) => {
+                let (text, cut) = excerpt(v, BODY_EXCERPT_BYTES);
+                (Some(text), cut)
+            }
+        };
+        ResponseDetail {
+            headers,
+            body,
+            body_size,
+            truncated,
+        }
+    }
+}
+
+/// The first `max` bytes of `v` as text (a string as it is, anything else as
+/// compact JSON), cut at a character boundary and ended with `…` when it is
+/// longer; whether it was cut. A large value is written only as far as needed.
+pub fn excerpt(v: &Value, max: usize) -> (String, bool) {
+    let full;
+    let text: &str = match v {
+        Value::String(s) => s,
+        other => {
+            let mut w = Capped {
+                buf: Vec::new(),
+                max: max.saturating_add(4),
+            };
+            // Stops with an error once the cap is passed: the start is all
+            // that is needed.
+            let _ = serde_json::to_writer(&mut w, other);
+            full = String::from_utf8_lossy(&w.buf).into_owned();
+            &full
+        }
+    };
+    if text.len() <= max {
+        return (text.to_string(), false);
+    }
+    let mut end = max;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (format!("{}…", &text[..end]), true)
+}
+
+/// A writer that keeps up to `max` bytes, then refuses more.
+struct Capped {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let room = self.max.saturating_sub(self.buf.len());
+        if room == 0 {
+            return Err(std::io::Error::other("excerpt complete"));
+        }
+        let n = bytes.len().min(room);
+        self.buf.extend_from_slice(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One execution of a workflow.
@@ -282,6 +398,107 @@ impl RunReport {
             .filter(|w| w.reason == Reason::Requested)
             .all(|w| w.status == Status::Succeeded)
     }
+
+    /// How many workflow and step executions succeeded and failed, and what
+    /// did not run: the `requested` workflows that never started (a time
+    /// limit or a signal stopped the run first), and for each workflow
+    /// execution the steps of its workflow in `plan` it did not execute
+    /// (after a failure, an `end`, or a `goto` past them).
+    pub fn totals(&self, plan: &crate::plan::Plan, requested: &[String]) -> Totals {
+        let mut t = Totals::default();
+        for w in &self.workflows {
+            t.workflows.add(w.status);
+            for s in &w.steps {
+                t.steps.add(s.status);
+            }
+            if let Some(p) = plan.workflows.iter().find(|p| p.id == w.workflow_id) {
+                let ran = |id: &str| w.steps.iter().any(|s| s.step_id == id);
+                t.steps.skipped += p.steps.iter().filter(|s| !ran(&s.id)).count();
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for id in requested {
+            if seen.contains(&id.as_str()) {
+                continue;
+            }
+            seen.push(id);
+            let started = self
+                .workflows
+                .iter()
+                .any(|w| &w.workflow_id == id && w.reason == Reason::Requested);
+            if !started {
+                t.workflows.skipped += 1;
+            }
+        }
+        t
+    }
+}
+
+/// How many executions succeeded, failed, or did not run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Executions that succeeded.
+    pub succeeded: usize,
+    /// Executions that failed.
+    pub failed: usize,
+    /// What did not run (see [`RunReport::totals`]).
+    pub skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Succeeded => self.succeeded += 1,
+            Status::Failed => self.failed += 1,
+        }
+    }
+}
+
+/// The counts of a run's workflow and step executions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Workflow executions (called, dependency and goto ones too).
+    pub workflows: Counts,
+    /// Step executions (retries count each time).
+    pub steps: Counts,
+}
+
+/// The version of the report's format, [`StampedReport::report_version`]:
+/// it changes when a field is removed or changes meaning (added fields do
+/// not change it). Reports without one are version 1.
+pub const REPORT_VERSION: u32 = 2;
+
+/// The program that wrote a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Its name (`arazzo-run`).
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// A report as a program writes it: the run's report, stamped with what the
+/// engine does not know — which program ran which document, and when (the
+/// engine reads no wall clock of its own for this) — and its totals. The
+/// run's fields stay at the top level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StampedReport {
+    /// [`REPORT_VERSION`].
+    pub report_version: u32,
+    /// The program that ran the document.
+    pub tool: Tool,
+    /// The document, as it was named (a path or a URL).
+    pub file: String,
+    /// When the run started, RFC 3339 in UTC.
+    pub started_at: String,
+    /// When it ended, RFC 3339 in UTC.
+    pub ended_at: String,
+    /// [`RunReport::totals`].
+    pub totals: Totals,
+    /// The run.
+    #[serde(flatten)]
+    pub run: RunReport,
 }
 
 /// Something that happened during a run, for progress displays and embedders.
@@ -330,6 +547,9 @@ pub enum Event {
         headers: Vec<(String, String)>,
         /// Body text, truncated.
         body: Option<String>,
+        /// The body's size in bytes (0 without one).
+        #[serde(default)]
+        body_size: usize,
     },
     /// A response arrived (secrets masked, body truncated).
     #[serde(rename_all = "camelCase")]
@@ -344,6 +564,9 @@ pub enum Event {
         headers: Vec<(String, String)>,
         /// Body text, truncated.
         body: Option<String>,
+        /// The body's size in bytes, as received (decompressed).
+        #[serde(default)]
+        body_size: usize,
         /// Time from sending to the full response, in milliseconds.
         duration_ms: u64,
     },
@@ -410,4 +633,46 @@ pub enum Event {
         /// The record (with its steps).
         record: WorkflowRecord,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn excerpts_are_cut_at_a_character_boundary() {
+        assert_eq!(excerpt(&json!("short"), 10), ("short".into(), false));
+        // `é` is two bytes: a cut inside it moves back before it.
+        assert_eq!(excerpt(&json!("abcdé-rest"), 5), ("abcd…".into(), true));
+        assert_eq!(
+            excerpt(&json!({"a": [1, 2]}), 100),
+            ("{\"a\":[1,2]}".into(), false)
+        );
+        let big = json!({"items": vec!["x".repeat(100); 10_000]});
+        let (text, cut) = excerpt(&big, 2048);
+        assert!(cut);
+        assert_eq!(text.len(), 2048 + '…'.len_utf8());
+        assert!(text.starts_with("{\"items\":[\"xxx"));
+    }
+
+    #[test]
+    fn response_details_keep_the_explaining_headers() {
+        let headers = [
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("x-internal".to_string(), "no".to_string()),
+            (
+                "WWW-Authenticate".to_string(),
+                "Bearer realm=\"api\"".to_string(),
+            ),
+        ];
+        let d = ResponseDetail::new(&headers, Some(&json!({"error": "no"})), 20);
+        assert_eq!(d.headers.len(), 2);
+        assert_eq!(d.headers[1].0, "WWW-Authenticate");
+        assert_eq!(d.body.as_deref(), Some("{\"error\":\"no\"}"));
+        assert_eq!((d.body_size, d.truncated), (20, false));
+        let empty = ResponseDetail::new(&[], None, 0);
+        assert_eq!(empty.body, None);
+    }
 }

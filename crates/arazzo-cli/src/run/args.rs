@@ -85,6 +85,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
 
+    /// Also write every HTTP exchange of the run to this file as a HAR 1.2
+    /// archive (for browser developer tools); bodies up to 4 KiB, secrets masked.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<String>,
+
     /// Show request and response headers (-v) and bodies too (-vv); secrets masked.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -1,6 +1,6 @@
 //! The output edge of `arazzo-run run`: every byte the command writes — the
 //! progress and summary on standard output, the JSON report, the messages
-//! on standard error, the `--report` and `--junit` files — leaves through a
+//! on standard error, the `--report`, `--junit` and `--har` files — leaves through a
 //! [`Masked`] writer made here, and nowhere else (a test checks that no
 //! other file of `run/` opens an output).
 //!

@@ -1,7 +1,7 @@
 //! JUnit XML reports: a test suite per workflow execution, a test case per
 //! step execution, so CI systems show each step (and each retry) as a test.
 
-use arazzo_engine::report::{RunReport, Status, StepRecord, WorkflowRecord};
+use arazzo_engine::report::{BODY_EXCERPT_BYTES, RunReport, Status, StepRecord, WorkflowRecord};
 
 /// `s` escaped for XML text and attributes.
 fn esc(s: &str) -> String {
@@ -119,15 +119,22 @@ fn step_case(workflow_id: &str, s: &StepRecord) -> String {
 }
 
 /// A failed step's failure message (its first reason) and detail (every
-/// reason, the request and the status).
+/// reason, the request and the status, the response's explaining headers
+/// and the start of its body).
 fn failure(s: &StepRecord) -> (String, String) {
     let reasons: Vec<String> = s
         .criteria
         .iter()
         .filter(|c| !c.passed)
         .map(|c| c.reason.clone().unwrap_or_else(|| c.condition.clone()))
-        .chain(s.error.clone())
         .collect();
+    let mut reasons = reasons;
+    // The error often repeats a criterion's reason: say it once.
+    if let Some(e) = &s.error
+        && !reasons.contains(e)
+    {
+        reasons.push(e.clone());
+    }
     let message = reasons
         .first()
         .cloned()
@@ -138,6 +145,20 @@ fn failure(s: &StepRecord) -> (String, String) {
     }
     if let Some(code) = s.status_code {
         detail.push_str(&format!(" → {code}"));
+    }
+    if let Some(r) = &s.response {
+        for (n, v) in &r.headers {
+            detail.push_str(&format!("\n{n}: {v}"));
+        }
+        if let Some(body) = &r.body {
+            detail.push_str(&format!("\n\n{body}"));
+            if r.truncated {
+                detail.push_str(&format!(
+                    "\n(the first {BODY_EXCERPT_BYTES} of {} bytes)",
+                    r.body_size
+                ));
+            }
+        }
     }
     (message, detail)
 }

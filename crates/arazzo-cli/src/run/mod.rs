@@ -11,6 +11,7 @@
 mod args;
 mod edge;
 mod execute;
+mod har;
 mod junit;
 mod present;
 mod pretty;

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use arazzo_engine::inputs::{InputError, InputInfo};
 use arazzo_engine::plan::Plan;
-use arazzo_engine::report::{Event, Reason, RunReport, Status, StepRecord, WorkflowRecord};
+use arazzo_engine::report::{
+    Event, REPORT_VERSION, Reason, RunReport, StampedReport, Status, StepRecord, Tool,
+    WorkflowRecord,
+};
 use arazzo_model::diag::render_failure;
 use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::security::{SchemeKind, SecurityScheme};
@@ -16,6 +19,7 @@ use arazzo_openapi::security::{SchemeKind, SecurityScheme};
 use super::args::{RunArgs, RunFormat};
 use super::edge::{self, Edge, Net, clean_line, stderr_color};
 use super::execute::Progress;
+use super::har::{Har, rfc3339};
 use super::pretty::Pretty;
 use super::request::Scoped;
 use super::{Interruption, Stop};
@@ -216,6 +220,10 @@ pub struct Presenter {
     hints: FlagHints,
     /// Where every output goes.
     edge: Edge,
+    /// The exchanges, when `--har` asks for them.
+    har: Option<Har>,
+    /// When the run started (the presenter is made just before it runs).
+    started: std::time::SystemTime,
 }
 
 /// A failed workflow's failure with the place of its step (or of the
@@ -260,12 +268,17 @@ impl Presenter {
             verbose: args.verbose,
             hints: FlagHints::for_plan(plan),
             edge: edge.clone(),
+            har: args.har.as_ref().map(|_| Har::new()),
+            started: std::time::SystemTime::now(),
         }
     }
 
     /// Shows one piece of progress (only in the pretty format; mock notes
-    /// only with `-v`).
+    /// only with `-v`), and keeps the exchanges for `--har`.
     pub fn progress(&mut self, p: Progress<'_>) {
+        if let (Some(har), Progress::Event(e)) = (&mut self.har, &p) {
+            har.event(e);
+        }
         if !self.pretty {
             return;
         }
@@ -292,7 +305,9 @@ impl Presenter {
         interrupted: Option<Interruption>,
     ) -> ExitCode {
         self.hints.report(&mut report);
+        let report = stamp(report, plan, args, self.started);
         let json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+        let report = report.run;
         if self.pretty {
             let color = self.view.color();
             let failures: Vec<String> = report
@@ -313,7 +328,7 @@ impl Presenter {
             let _ = writeln!(out, "{json}");
             let _ = out.flush();
         }
-        let written = write_files(&self.edge, &report, &json, args);
+        let written = write_files(&self.edge, &report, &json, self.har.as_ref(), args);
         if let Some(signal) = interrupted {
             if let Err(failure) = written {
                 stop(&self.edge, failure);
@@ -331,8 +346,44 @@ impl Presenter {
     }
 }
 
-/// Writes the `--report` JSON and the `--junit` XML files, when asked for.
-fn write_files(edge: &Edge, report: &RunReport, json: &str, args: &RunArgs) -> Result<(), Stop> {
+/// The report as the command writes it: stamped with the report format's
+/// version, this program, the document, the run's start (`started`) and end
+/// (now), and the totals, counting as skipped the requested workflows
+/// (`--workflow`, or every root workflow of `plan`) that never started.
+fn stamp(
+    report: RunReport,
+    plan: &Plan,
+    args: &RunArgs,
+    started: std::time::SystemTime,
+) -> StampedReport {
+    let requested: Vec<String> = if args.workflows.is_empty() {
+        plan.root_workflows().map(|(_, w)| w.id.clone()).collect()
+    } else {
+        args.workflows.clone()
+    };
+    StampedReport {
+        report_version: REPORT_VERSION,
+        tool: Tool {
+            name: "arazzo-run".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        file: args.file.clone(),
+        started_at: rfc3339(started),
+        ended_at: rfc3339(std::time::SystemTime::now()),
+        totals: report.totals(plan, &requested),
+        run: report,
+    }
+}
+
+/// Writes the `--report` JSON, the `--junit` XML and the `--har` files, when
+/// asked for.
+fn write_files(
+    edge: &Edge,
+    report: &RunReport,
+    json: &str,
+    har: Option<&Har>,
+    args: &RunArgs,
+) -> Result<(), Stop> {
     if let Some(path) = &args.report {
         edge.write_file(path, &format!("{json}\n"), Net::Json)
             .map_err(|e| Stop::Failure(format!("cannot write the report to {path}: {e}")))?;
@@ -340,6 +391,10 @@ fn write_files(edge: &Edge, report: &RunReport, json: &str, args: &RunArgs) -> R
     if let Some(path) = &args.junit {
         edge.write_file(path, &super::junit::render(report), Net::Plain)
             .map_err(|e| Stop::Failure(format!("cannot write the JUnit report to {path}: {e}")))?;
+    }
+    if let (Some(path), Some(har)) = (&args.har, har) {
+        edge.write_file(path, &har.render(), Net::Json)
+            .map_err(|e| Stop::Failure(format!("cannot write the HAR file to {path}: {e}")))?;
     }
     Ok(())
 }

@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 use arazzo_engine::report::{
-    ActionType, DelaySource, Event, Reason, RunReport, Status, StepRecord, WorkflowRecord,
+    ActionType, BODY_EXCERPT_BYTES, DelaySource, Event, Reason, ResponseDetail, RunReport, Status,
+    StepRecord, WorkflowRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::edge::{Edge, Masked, clean_line, clean_value};
+use super::har::reason_phrase;
 
 /// Success: `✓`, succeeded workflows, 2xx and 3xx statuses.
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -256,7 +258,54 @@ impl Pretty {
                 let line = format!("{}      {}", self.indent(), self.paint(RED, &l));
                 self.println(&line);
             }
+            if let Some(d) = &record.response {
+                for l in self.response_lines(record.status_code, d) {
+                    self.println(&l);
+                }
+            }
         }
+    }
+
+    /// What the server answered to a failed step: `← 500 Internal Server
+    /// Error`, the headers that explain it, and the start of the body
+    /// (pretty-printed when it is whole JSON), already made safe.
+    fn response_lines(&self, status: Option<u16>, d: &ResponseDetail) -> Vec<String> {
+        let pad = format!("{}      ", self.indent());
+        let mut lines = Vec::new();
+        if let Some(code) = status {
+            let phrase = reason_phrase(code);
+            let first = format!("{code} {phrase}");
+            lines.push(format!(
+                "{pad}{} {}",
+                self.paint(CYAN, "←"),
+                self.paint(RED, first.trim_end())
+            ));
+        }
+        for (n, v) in &d.headers {
+            lines.push(format!("{pad}  {}", self.paint(DIM, &format!("{n}: {v}"))));
+        }
+        if let Some(body) = &d.body {
+            let whole_json = (!d.truncated)
+                .then(|| serde_json::from_str::<serde_json::Value>(body).ok())
+                .flatten()
+                .filter(|v| v.is_object() || v.is_array())
+                .and_then(|v| serde_json::to_string_pretty(&v).ok());
+            let text = whole_json.as_deref().unwrap_or(body);
+            lines.push(indent_block(text, &format!("{pad}  ")));
+            if d.truncated {
+                lines.push(format!(
+                    "{pad}  {}",
+                    self.paint(
+                        DIM,
+                        &format!(
+                            "(the first {} of {} bytes)",
+                            BODY_EXCERPT_BYTES, d.body_size
+                        )
+                    )
+                ));
+            }
+        }
+        lines
     }
 
     /// `↻ attempt N in …`, with where the delay came from.

@@ -11,7 +11,8 @@ use crate::context::Ctx;
 use crate::exchange::HttpResponse;
 use crate::plan::{StepPlan, Target, WorkflowIndex};
 use crate::report::{
-    ActionRecord, DelaySource, Event, Failure, FailureKind, RunError, Status, StepRecord,
+    ActionRecord, DelaySource, Event, Failure, FailureKind, ResponseDetail, RunError, Status,
+    StepRecord,
 };
 
 impl Run {
@@ -50,6 +51,7 @@ impl Run {
             url: self.secrets.mask(&req.url),
             headers: self.secrets.mask_headers(&req.headers),
             body,
+            body_size: req.body.as_ref().map_or(0, Vec::len),
         });
     }
 
@@ -67,6 +69,7 @@ impl Run {
             status: resp.status,
             headers: self.secrets.mask_headers(&resp.headers),
             body,
+            body_size: resp.body.len(),
             duration_ms,
         });
     }
@@ -142,6 +145,17 @@ impl Run {
             Target::Workflow(w) => plan.workflow(w).map(|w| w.id.clone()),
             _ => None,
         };
+        // A failed operation step that got a response keeps what the server
+        // said: the headers that explain it and the start of the body.
+        let response = match (&step.target, &f.exchange) {
+            (Target::Operation(_), Some(x)) if !judged.passed && x.status.is_some() => {
+                let mut d = ResponseDetail::new(&x.headers, x.body.as_ref(), x.body_len);
+                d.headers = self.secrets.mask_headers(&d.headers);
+                d.body = d.body.map(|b| self.secrets.mask(&b));
+                Some(d)
+            }
+            _ => None,
+        };
         let (error, failure) = match (judged.passed, judged.error) {
             (false, Some(e)) => (Some(self.secrets.mask(&e.message)), self.failure(e.kind)),
             _ => (None, None),
@@ -175,6 +189,7 @@ impl Run {
                 })
                 .collect(),
             workflow_id,
+            response,
         };
         let wf_id = plan
             .workflow(f.wf)
