@@ -6,9 +6,10 @@
 //! environment's credentials, `format: password` and `writeOnly` inputs).
 //!
 //! Each set runs at `-v` and `-vv`, as pretty output, as `--format json`,
-//! with `--report` and `--junit` files, and includes failing runs whose
-//! failure reasons quote what the server echoed. Every output (standard
-//! output, standard error, the report, the JUnit file) is searched for every
+//! with `--report`, `--junit` and `--har` files, and includes failing runs
+//! whose failure reasons and response excerpts quote what the server
+//! echoed. Every output (standard output, standard error, the report, the
+//! JUnit file, the HAR file) is searched for every
 //! secret of the suite in every encoding below, generated here independently
 //! of the engine's masking: raw; percent-encoded with several sets, upper-
 //! and lower-case hex, `%20` and `+` for a space; JSON-escaped (as serde
@@ -156,6 +157,7 @@ fn run_kind(kind: &Kind) {
     for (i, (mode, flags)) in MODES.iter().enumerate() {
         let report = dir.join(format!("report-{i}.json"));
         let junit = dir.join(format!("junit-{i}.xml"));
+        let har = dir.join(format!("run-{i}.har"));
         let mut all = vec![
             "run".to_string(),
             doc.clone(),
@@ -171,6 +173,8 @@ fn run_kind(kind: &Kind) {
                 report.display().to_string(),
                 "--junit".into(),
                 junit.display().to_string(),
+                "--har".into(),
+                har.display().to_string(),
             ]);
         }
         let out = run(&all, &kind.env, mode.contains("colour"));
@@ -188,6 +192,7 @@ fn run_kind(kind: &Kind) {
         if files {
             outputs.push(("--report".into(), std::fs::read_to_string(&report).unwrap()));
             outputs.push(("--junit".into(), std::fs::read_to_string(&junit).unwrap()));
+            outputs.push(("--har".into(), std::fs::read_to_string(&har).unwrap()));
         }
         assert_no_leak(&format!("{}: {mode}", kind.name), &outputs, &needles);
         // Not vacuous: the run sent the secrets, saw the echo, and masked it.
@@ -222,6 +227,25 @@ fn run_kind(kind: &Kind) {
             let report: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
             assert_eq!(report["workflows"].as_array().unwrap().len(), 3);
+            // Not vacuous: the failed steps' response excerpts quote the
+            // echo, masked, and the HAR holds the exchanges, masked.
+            let excerpts: Vec<&str> = report["workflows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|w| w["steps"].as_array().unwrap())
+                .filter_map(|s| s["response"]["body"].as_str())
+                .collect();
+            assert!(
+                excerpts.iter().any(|b| b.contains("****")),
+                "{}: {excerpts:?}",
+                kind.name
+            );
+            let har: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+            let entries = har["log"]["entries"].as_array().unwrap();
+            assert!(entries.len() >= 3, "{}: {har}", kind.name);
+            assert!(har.to_string().contains("****"), "{}: {har}", kind.name);
         }
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -459,6 +483,85 @@ fn a_secret_cut_by_a_logged_body_is_masked_in_events() {
     );
     assert!(!body.contains("CutSec"), "{}", &body[4000..]);
     assert!(server.seen().contains("CutSec-017"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A failed step keeps 2,048 bytes of its response body: a secret that cut
+/// goes through is masked in the engine's record (which embedders see
+/// without the command line's edge) and in every output — pretty, JSON,
+/// the report, JUnit and the HAR file.
+#[test]
+fn a_secret_cut_by_a_response_excerpt_is_masked_everywhere() {
+    let dir = workdir("excerpt");
+    let server = Server::start();
+    let doc = "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions:\n  - {name: api, url: ./echo.openapi.yaml, type: openapi}\nworkflows:\n  - workflowId: big\n    inputs: {type: object, properties: {pw: {type: string, format: password}}}\n    steps:\n      - stepId: s\n        operationId: big\n        parameters: [{name: q, in: query, value: $inputs.pw}, {name: at, in: query, value: 2040}]\n        successCriteria: [{condition: $statusCode == 201}]\n";
+    let doc = write_documents(&dir, doc);
+    let pw = secret("CutExc-018", true);
+    let head = &pw[..8];
+
+    // The engine's record, without the command line.
+    let url = url::Url::parse(&server.url).unwrap();
+    let options = arazzo_engine::CompileOptions {
+        servers: [("api".to_string(), url)].into_iter().collect(),
+        ..Default::default()
+    };
+    let compiled = arazzo_engine::compile_location(&doc, &options).unwrap();
+    let inputs = serde_json::json!({"pw": pw}).as_object().unwrap().clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let report = rt.block_on(async {
+        let engine = arazzo_engine::Engine::new(compiled.plan).unwrap();
+        engine
+            .run_all(vec![("big".into(), inputs)], &mut |_| {})
+            .await
+            .unwrap()
+    });
+    let response = report.workflows[0].steps[0].response.clone().unwrap();
+    let body = response.body.unwrap();
+    assert!(response.truncated);
+    assert_eq!(response.body_size, 2140 + pw.len());
+    assert!(body.ends_with("****…"), "{}", &body[2000..]);
+    assert!(!body.contains(head), "{}", &body[2000..]);
+
+    // Every output of the command line.
+    let inputs = dir.join("inputs.json");
+    std::fs::write(&inputs, serde_json::json!({"pw": pw}).to_string()).unwrap();
+    let (report, junit, har) = (
+        dir.join("report.json"),
+        dir.join("junit.xml"),
+        dir.join("run.har"),
+    );
+    let mut needles = encodings(&pw);
+    needles.push(("the cut head".into(), head.to_string()));
+    for format in [&["-vv"][..], &["--format", "json"][..]] {
+        let mut args = vec![
+            "run".to_string(),
+            doc.clone(),
+            "--server".into(),
+            format!("api={}", server.url),
+            "--inputs".into(),
+            inputs.display().to_string(),
+            "--report".into(),
+            report.display().to_string(),
+            "--junit".into(),
+            junit.display().to_string(),
+            "--har".into(),
+            har.display().to_string(),
+        ];
+        args.extend(format.iter().map(|f| f.to_string()));
+        let out = run(&args, &[], false);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("****…"), "{stdout}");
+        let outputs = [
+            ("stdout".to_string(), stdout),
+            ("stderr".to_string(), text(&out.stderr)),
+            ("--report".into(), std::fs::read_to_string(&report).unwrap()),
+            ("--junit".into(), std::fs::read_to_string(&junit).unwrap()),
+            ("--har".into(), std::fs::read_to_string(&har).unwrap()),
+        ];
+        assert_no_leak("response excerpt", &outputs, &needles);
+    }
+    assert!(server.seen().contains("CutExc-018"));
     std::fs::remove_dir_all(&dir).ok();
 }
 

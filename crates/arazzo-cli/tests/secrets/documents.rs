@@ -55,7 +55,7 @@ paths:
   /big:
     get:
       operationId: big
-      parameters: [{name: q, in: query, schema: {type: string}}]
+      parameters: [{name: q, in: query, schema: {type: string}}, {name: at, in: query, schema: {type: integer}}]
       responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}}}}}
   /evil:
     get: {operationId: evil, responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}}}}}}

@@ -193,9 +193,11 @@ pub fn answer(
         );
     }
     if path == "/big" {
-        // A secret that a body logged up to 4,096 bytes is cut through.
+        // A secret that a body logged up to 4,096 bytes (or, with
+        // `at=2040`, a failed step's 2,048-byte excerpt) is cut through.
         let q = query.get("q").cloned().unwrap_or_default();
-        let body = format!("{}{q}{}", ".".repeat(4086), ".".repeat(100));
+        let at = query.get("at").and_then(|a| a.parse().ok()).unwrap_or(4086);
+        let body = format!("{}{q}{}", ".".repeat(at), ".".repeat(100));
         return (200, "text/plain", body.into_bytes(), Vec::new());
     }
     if path == "/evil" {
