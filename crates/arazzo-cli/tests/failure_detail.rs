@@ -486,3 +486,40 @@ fn the_report_names_its_version_tool_document_times_and_totals() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_request_without_response_is_a_har_entry_with_status_0_and_the_error() {
+    let dir = workdir("refused");
+    // A port nothing listens on: bound, then closed.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let server = Server {
+        url,
+        requests: Arc::default(),
+    };
+    let (har, report) = (dir.join("run.har"), dir.join("report.json"));
+    let out = run(
+        &dir,
+        &server,
+        &[
+            "--workflow",
+            "explain",
+            "--har",
+            har.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(&read(&har)).unwrap();
+    let entries = v["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    assert_eq!(entries[0]["response"]["status"], 0);
+    assert_eq!(entries[0]["_stepId"], "first");
+    assert!(!entries[0]["comment"].as_str().unwrap().is_empty(), "{v}");
+    // No response, no response detail.
+    let r: Value = serde_json::from_str(&read(&report)).unwrap();
+    assert!(step(&r, "explain", "first").get("response").is_none());
+    std::fs::remove_dir_all(&dir).ok();
+}
