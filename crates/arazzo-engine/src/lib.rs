@@ -125,11 +125,12 @@ pub use driver::{HttpOptions, ReqwestTransport, TokioClock};
 pub use exchange::{HttpResponse, TransportError};
 pub use plan::Plan;
 pub use report::{
-    ActionRecord, ActionType, DelaySource, Event, Failure, FailureKind, Place, Reason, RunError,
-    RunReport, Status, StepRecord, WorkflowRecord,
+    ActionRecord, ActionType, ContractProblem, DelaySource, Event, Failure, FailureKind, Place,
+    Reason, ResponseCheck, RunError, RunReport, Status, StepRecord, WorkflowRecord,
 };
 pub use run::{
-    Command, ResumeError, Run, RunClock, RunOptions, RunState, STATE_VERSION, StartError, Tokens,
+    CheckResponses, Command, ResumeError, Run, RunClock, RunOptions, RunState, STATE_VERSION,
+    StartError, Tokens,
 };
 pub use secrets::{MASK, MAX_BASE64_LEN, MIN_LEN, Secrets};
 

@@ -73,6 +73,8 @@ pub struct Plan {
     pub docs: Vec<DocPlan>,
     /// The loaded sources (documents, spans), kept for `$sourceDescriptions` and diagnostics.
     pub sources: Arc<Sources>,
+    /// What each operation's responses are checked against, built on first use.
+    pub(crate) contracts: crate::run::Contracts,
 }
 
 impl Plan {

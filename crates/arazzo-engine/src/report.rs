@@ -114,6 +114,9 @@ named! {
         Limit = "limit",
         /// The step's target cannot be executed.
         Unsupported = "unsupported",
+        /// The response does not match the operation's OpenAPI description
+        /// (with response checks set to fail steps: `--check-responses error`).
+        Contract = "contract",
         /// The engine lost track of its own state (a bug).
         Internal = "internal",
     }
@@ -229,6 +232,10 @@ pub struct StepRecord {
     /// Every success criterion with its verdict.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<CriterionRecord>,
+    /// How the response departs from the operation's OpenAPI description
+    /// (status, content type, schema), when responses are checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contract: Vec<ContractProblem>,
     /// For a workflow step: the workflow it called.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
@@ -347,6 +354,49 @@ impl std::io::Write for Capped {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+named! {
+    /// Which check of a response against its operation's description failed.
+    pub enum ResponseCheck {
+        /// The status code is not declared (not as itself, as a `2XX`-style
+        /// range, nor by `default`).
+        Status = "status",
+        /// The body's `Content-Type` is not among the declared response's media types.
+        ContentType = "contentType",
+        /// The JSON body does not validate against the declared schema.
+        Schema = "schema",
+    }
+}
+
+/// One way a step's response departs from its operation's OpenAPI description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractProblem {
+    /// Which check failed.
+    pub check: ResponseCheck,
+    /// What is wrong, for people (secrets masked, at most a few hundred bytes).
+    pub message: String,
+    /// For a schema failure: a JSON pointer to the offending value in the body
+    /// (`/pets/0/id`; empty for the body itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_path: Option<String>,
+    /// For a schema failure: where the failing keyword is written
+    /// (`#/components/schemas/Pet/properties/id/type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_path: Option<String>,
+}
+
+impl std::fmt::Display for ContractProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.instance_path, &self.schema_path) {
+            (Some(at), Some(schema)) => {
+                let at = if at.is_empty() { "/" } else { at.as_str() };
+                write!(f, "body {at}: {} (schema {schema})", self.message)
+            }
+            _ => f.write_str(&self.message),
+        }
     }
 }
 

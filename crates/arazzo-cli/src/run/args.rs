@@ -119,6 +119,23 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = seconds_arg)]
     pub max_retry_delay: f64,
 
+    /// Check each response against its operation's OpenAPI description
+    /// (status declared, Content-Type declared, JSON body valid against the
+    /// schema): `warn` shows problems as warnings, `error` fails the step,
+    /// `off` checks nothing.
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "warn",
+        value_parser = clap::builder::TypedValueParser::map(clap::builder::PossibleValuesParser::new(["off", "warn", "error"]),
+            |m: String| match m.as_str() {
+                "off" => arazzo_engine::CheckResponses::Off,
+                "error" => arazzo_engine::CheckResponses::Error,
+                _ => arazzo_engine::CheckResponses::Warn,
+            })
+    )]
+    pub check_responses: arazzo_engine::CheckResponses,
+
     /// Accept invalid TLS certificates (only for test servers).
     #[arg(long)]
     pub insecure: bool,

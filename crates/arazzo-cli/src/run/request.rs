@@ -305,6 +305,7 @@ fn run_options(args: &RunArgs) -> RunOptions {
         max_retry_delay: seconds(args.max_retry_delay, 0.0),
         prefer_expected_status: args.mock,
         warn_missing_credentials: !args.mock,
+        check_responses: args.check_responses,
         ..RunOptions::default()
     }
 }

@@ -67,6 +67,7 @@ pub fn compile(sources: Arc<Sources>) -> Compiled {
     let workflows: Vec<WorkflowPlan> = order.iter().map(|(d, w)| c.workflow(*d, w)).collect();
     let diagnostics = c.diags;
     let operations = c.operations;
+    let contracts = crate::run::Contracts::new(operations.len());
     Compiled {
         plan: Plan {
             workflows,
@@ -74,6 +75,7 @@ pub fn compile(sources: Arc<Sources>) -> Compiled {
             apis,
             docs,
             sources: sources.clone(),
+            contracts,
         },
         diagnostics,
     }

@@ -7,12 +7,14 @@
 
 use serde_json::{Map, Value};
 
+use super::contract::{self, CheckResponses};
 use super::{Cont, Phase, Run, RunClock, ViaStep};
 use crate::context::Ctx;
 use crate::exchange::retry_after_ms;
-use crate::plan::{ActionKind, ActionPlan, StepPlan, Via, WorkflowIndex};
+use crate::plan::{ActionKind, ActionPlan, StepPlan, Target, Via, WorkflowIndex};
 use crate::report::{
-    ActionRecord, ActionType, CriterionRecord, DelaySource, Event, FailureKind, RunError, Status,
+    ActionRecord, ActionType, ContractProblem, CriterionRecord, DelaySource, Event, FailureKind,
+    RunError, Status,
 };
 
 /// The run reached its time limit (or another limit) before a unit of
@@ -32,6 +34,9 @@ pub(super) struct Judged {
     pub(super) outputs: Map<String, Value>,
     /// The run reached its time limit before the step was judged.
     pub(super) interrupted: bool,
+    /// How the response departs from the operation's description (when
+    /// responses are checked).
+    pub(super) contract: Vec<ContractProblem>,
 }
 
 impl Judged {
@@ -145,6 +150,7 @@ impl Run {
             criteria: Vec::new(),
             outputs: Map::new(),
             interrupted: false,
+            contract: Vec::new(),
         };
         let Some(f) = self.st.frames.last() else {
             return judged;
@@ -193,6 +199,9 @@ impl Run {
                 });
             }
         }
+        if judged.error.is_none() && !judged.interrupted {
+            self.check_contract(step, &mut judged);
+        }
         for r in &judged.criteria {
             self.events.push(Event::CriterionEvaluated {
                 workflow_id: wf_id.clone(),
@@ -204,6 +213,44 @@ impl Run {
             });
         }
         judged
+    }
+
+    /// Checks an operation step's response against its description
+    /// ([`RunOptions::check_responses`](super::RunOptions::check_responses)):
+    /// the problems go with the step; with [`CheckResponses::Error`] they fail
+    /// it, as a failed criterion would (its own failed criterion, if any,
+    /// stays the reason). Notes (what could not be checked) are warnings.
+    fn check_contract(&mut self, step: &StepPlan, judged: &mut Judged) {
+        let mode = self.opts.check_responses;
+        let Target::Operation(op) = step.target else {
+            return;
+        };
+        if mode == CheckResponses::Off {
+            return;
+        }
+        let plan = self.plan.clone();
+        let Some(x) = self.st.frames.last().and_then(|f| f.exchange.as_ref()) else {
+            return;
+        };
+        let checked = contract::check(&plan, op, x);
+        let wf = self.st.frames.last().map(|f| f.wf);
+        for note in checked.notes {
+            self.warn(wf, Some(&step.id), note);
+        }
+        if mode == CheckResponses::Error && !checked.problems.is_empty() && judged.passed {
+            let n = checked.problems.len();
+            let listed: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+            judged.passed = false;
+            judged.error = Some(RunError::new(
+                FailureKind::Contract,
+                format!(
+                    "the response does not match the description ({n} problem{}): {}",
+                    if n == 1 { "" } else { "s" },
+                    listed.join("; ")
+                ),
+            ));
+        }
+        judged.contract = checked.problems;
     }
 
     /// Evaluates a successful step's outputs and keeps them for `$steps`;

@@ -13,8 +13,10 @@
 //! - `step`: entering a workflow, beginning a step, dispatching on its kind;
 //! - `request`: building an operation step's request, credentials, tokens;
 //! - `judge`: criteria, outputs and the action a finished step takes;
+//! - `contract`: the response checked against the operation's description;
 //! - `record`: the report, events, and ending a workflow execution.
 
+mod contract;
 mod judge;
 mod record;
 mod request;
@@ -35,6 +37,8 @@ use crate::plan::{Plan, WorkflowIndex};
 use crate::report::{Event, FailureKind, RunReport, Status};
 use crate::secrets::Secrets;
 
+pub use contract::CheckResponses;
+pub(crate) use contract::Contracts;
 pub(crate) use state::{
     Callee, Cont, Done, Frame, PendingOutputs, Phase, Transfer, Transferred, ViaStep, Waiting,
 };
@@ -69,6 +73,13 @@ pub struct RunOptions {
     /// Warn when an operation needs credentials the run does not have (off
     /// against a mock server, which checks no security).
     pub warn_missing_credentials: bool,
+    /// Check each operation step's response against the operation's OpenAPI
+    /// description (status declared, `Content-Type` declared, JSON body valid
+    /// against the schema): [`CheckResponses::Warn`] by default, which
+    /// records problems with the step without changing its outcome;
+    /// [`CheckResponses::Error`] fails the step; [`CheckResponses::Off`]
+    /// checks nothing. See `docs/semantics.md#response-checks`.
+    pub check_responses: CheckResponses,
 }
 
 impl Default for RunOptions {
@@ -83,6 +94,7 @@ impl Default for RunOptions {
             prefer_expected_status: false,
             max_logged_body: 4096,
             warn_missing_credentials: true,
+            check_responses: CheckResponses::Warn,
         }
     }
 }
@@ -460,6 +472,7 @@ impl Run {
             criteria: Vec::new(),
             outputs: Map::new(),
             interrupted: true,
+            contract: Vec::new(),
         };
         let action = crate::report::ActionRecord {
             name: None,

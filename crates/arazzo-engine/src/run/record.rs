@@ -190,6 +190,15 @@ impl Run {
                 .collect(),
             workflow_id,
             response,
+            contract: judged
+                .contract
+                .into_iter()
+                .map(|mut p| {
+                    p.message = self.secrets.mask(&p.message);
+                    p.instance_path = p.instance_path.map(|at| self.secrets.mask(&at));
+                    p
+                })
+                .collect(),
         };
         let wf_id = plan
             .workflow(f.wf)
@@ -198,10 +207,22 @@ impl Run {
         if let Some(r) = self.st.report.workflows.get_mut(f.record) {
             r.steps.push(record.clone());
         }
+        let wf_i = f.wf;
+        let warnings: Vec<String> = match self.opts.check_responses {
+            super::CheckResponses::Warn => record
+                .contract
+                .iter()
+                .map(|p| format!("the response does not match the description: {p}"))
+                .collect(),
+            _ => Vec::new(),
+        };
         self.events.push(Event::StepFinished {
             workflow_id: wf_id,
             record,
         });
+        for w in warnings {
+            self.warn(Some(wf_i), Some(&step.id), w);
+        }
     }
 
     /// Ends the top workflow execution as failed.
