@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run workflows: send the requests, check the results, follow the actions.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Check Arazzo documents and report every problem with its file, line and column.
     Validate(validate::ValidateArgs),
     /// List the workflows of a document with their inputs.
@@ -163,7 +163,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Validate(args) => validate::run(args),
         Command::List(args) => list::run(args),
         Command::Graph(args) => graph::run(args),

@@ -26,6 +26,16 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub deny_warnings: bool,
 
+    /// Report the warnings with this code as errors (repeatable), e.g.
+    /// `--deny unknown-input`; the codes are in docs/diagnostics.md.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+
+    /// Silence the warnings with this code (repeatable); errors are never
+    /// silenced.
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+
     /// Load a source description from another path or URL, SOURCE=PATH (repeatable).
     #[arg(long = "source", value_name = "SOURCE=PATH")]
     pub sources: Vec<String>,
@@ -65,6 +75,10 @@ impl FileReport {
 
 /// Runs `arazzo-run validate`.
 pub fn run(args: ValidateArgs) -> ExitCode {
+    let policy = match crate::run::CodePolicy::parse(&args.deny, &args.allow) {
+        Ok(p) => p,
+        Err(msg) => return crate::output::usage_error(args.format, &msg),
+    };
     let mut options = arazzo_engine::CompileOptions::default();
     for s in &args.sources {
         match s.split_once('=') {
@@ -83,6 +97,10 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         .files
         .iter()
         .map(|f| check_file(f, &options, args.no_sources, args.deny_warnings))
+        .map(|mut r| {
+            r.diagnostics = policy.apply(std::mem::take(&mut r.diagnostics));
+            r
+        })
         .collect();
     let failed = reports.iter().any(|r| !r.valid());
     let code = if failed { exit::INVALID } else { exit::SUCCESS };

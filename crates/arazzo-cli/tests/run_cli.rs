@@ -377,20 +377,28 @@ fn redact_times(s: &str) -> String {
     out
 }
 
-/// Durations and ports vary; the rest of the pretty output is pinned.
+/// Durations and ports vary; the rest of the pretty output is pinned. A
+/// duration is right-aligned in its column: `200    12ms` becomes `200  Nms`.
 fn redact_pretty(s: &str) -> String {
     s.lines()
         .map(|l| {
-            let mut words: Vec<String> = l.split("  ").map(str::to_string).collect();
-            for w in words.iter_mut() {
-                if w.ends_with("ms")
-                    && w.trim_end_matches("ms").chars().all(|c| c.is_ascii_digit())
-                    && !w.is_empty()
-                {
-                    *w = "Nms".into();
+            let words: Vec<&str> = l.split(' ').collect();
+            let mut out: Vec<String> = Vec::new();
+            for w in words {
+                let duration = w.len() > 2
+                    && w.ends_with("ms")
+                    && w.trim_end_matches("ms").chars().all(|c| c.is_ascii_digit());
+                if duration {
+                    while out.last().is_some_and(String::is_empty) {
+                        out.pop();
+                    }
+                    out.push(String::new());
+                    out.push("Nms".into());
+                } else {
+                    out.push(w.to_string());
                 }
             }
-            let l = words.join("  ");
+            let l = out.join(" ");
             match l.find(" succeeded in ") {
                 Some(i) => format!("{} succeeded in Nms", &l[..i]),
                 None => l,
@@ -429,9 +437,9 @@ async fn pretty_output_snapshot() {
         head,
         vec![
             "▶ connect-account-onboarding",
-            "  ✓ createConnectToken  POST /v1/connect/proj_Qx7Lm2Ka/tokens  200  Nms",
-            "  ✓ connectAccount  POST /v1/connect/proj_Qx7Lm2Ka/accounts  200  Nms",
-            "  ✓ verifyAccount  GET /v1/connect/proj_Qx7Lm2Ka/accounts?external_user_id=user-7f3a2c&app=openai  200  Nms",
+            "  ✓ createConnectToken  POST /v1/connect/proj_Qx7Lm2Ka/tokens       200  Nms",
+            "  ✓ connectAccount      POST /v1/connect/proj_Qx7Lm2Ka/accounts     200  Nms",
+            "  ✓ verifyAccount       GET /v1/connect/proj_Qx7Lm2Ka/accounts?ex…  200  Nms",
             "✓ connect-account-onboarding succeeded in Nms",
             "",
         ]

@@ -90,9 +90,26 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub har: Option<String>,
 
-    /// Show request and response headers (-v) and bodies too (-vv); secrets masked.
-    #[arg(short, long, action = clap::ArgAction::Count)]
+    /// Show request and response headers (-v) and bodies too (-vv); secrets
+    /// masked. Output values are shown whole (not cut at 200 characters).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
+
+    /// Show only failures: no lines for steps and workflows that succeeded,
+    /// no warnings, no outputs; a failed step, its workflow and the failure
+    /// summary are still shown. The exit code is unchanged.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Treat the document's warnings with this code as errors (repeatable),
+    /// e.g. `--deny unknown-input`; the codes are in docs/diagnostics.md.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+
+    /// Silence the document's warnings with this code (repeatable); errors
+    /// are never silenced.
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
 
     /// Run offline: serve every OpenAPI source from a generated mock server on
     /// loopback, and synthesize required inputs that were not given.

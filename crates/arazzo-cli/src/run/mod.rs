@@ -9,6 +9,7 @@
 //! secrets.
 
 mod args;
+mod codes;
 mod edge;
 mod execute;
 mod har;
@@ -26,6 +27,7 @@ use arazzo_model::Diagnostic;
 use edge::Edge;
 
 pub use args::RunArgs;
+pub use codes::CodePolicy;
 pub use present::FlagHints;
 
 /// Why a run stops before its workflows run, or why it fails after.
@@ -90,13 +92,16 @@ async fn run_stages(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
     flags.credentials = flags.credentials.with_shared_secrets(edge.secrets());
     // Fills the shared set with the `--auth` values.
     flags.credentials.secrets();
-    let compiled = execute::compile(&args.file, &flags.compile)?;
+    let policy = CodePolicy::parse(&args.deny, &args.allow).map_err(Stop::Usage)?;
+    let mut compiled = execute::compile(&args.file, &flags.compile)?;
+    compiled.diagnostics = policy.apply(std::mem::take(&mut compiled.diagnostics));
     let scoped = request::scope(compiled, &args.workflows)?;
     present::notices(edge, args, &scoped);
     let warnings = args::check_input_names(&flags, &scoped.plan, &scoped.workflows)?;
     present::warnings(edge, &warnings);
+    let doc_warnings = scoped.warnings.clone();
     let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
-    let mut presenter = present::Presenter::new(edge, args, &request.plan);
+    let mut presenter = present::Presenter::new(edge, args, &request.plan, &doc_warnings);
     let mut interrupts = Interrupts::listen();
     let (report, plan) =
         execute::execute(request, &mut |p| presenter.progress(p), interrupts.stop()).await?;

@@ -20,7 +20,7 @@ use super::args::{RunArgs, RunFormat};
 use super::edge::{self, Edge, Net, clean_line, stderr_color};
 use super::execute::Progress;
 use super::har::{Har, rfc3339};
-use super::pretty::Pretty;
+use super::pretty::{Columns, Mode, Pretty};
 use super::request::Scoped;
 use super::{Interruption, Stop};
 use crate::exit;
@@ -162,7 +162,7 @@ fn plural(n: usize) -> &'static str {
 /// stop the run: errors in workflows that do not run, and warnings (shown
 /// in full with `-v`).
 pub fn notices(edge: &Edge, args: &RunArgs, scoped: &Scoped) {
-    if args.format != RunFormat::Pretty {
+    if args.format != RunFormat::Pretty || args.quiet {
         return;
     }
     let mut err = edge.stderr();
@@ -224,6 +224,66 @@ pub struct Presenter {
     har: Option<Har>,
     /// When the run started (the presenter is made just before it runs).
     started: std::time::SystemTime,
+    /// The document's warnings written inside each step, by workflow and
+    /// step id: a failure of that step shows them.
+    related: HashMap<(String, String), Vec<Diagnostic>>,
+}
+
+/// The document's `warnings` that lie inside each step of `plan` (in the
+/// text of its step object), by workflow and step id: a misspelt
+/// `$inputs.projectID` warned about at compile time is why its step later
+/// fails, so the failure shows the warning beside it.
+fn warnings_by_step(
+    plan: &Plan,
+    warnings: &[Diagnostic],
+) -> HashMap<(String, String), Vec<Diagnostic>> {
+    let mut by_step: HashMap<(String, String), Vec<Diagnostic>> = HashMap::new();
+    if warnings.is_empty() {
+        return by_step;
+    }
+    for w in &plan.workflows {
+        let Some(doc) = plan.sources.arazzo.get(w.doc.get()) else {
+            continue;
+        };
+        for step in &w.steps {
+            let at = doc.doc.locate(&step.path, arazzo_model::Part::Value);
+            let inside: Vec<Diagnostic> = warnings
+                .iter()
+                .filter(|d| {
+                    d.location.as_ref().is_some_and(|l| {
+                        l.file.name() == at.file.name()
+                            && l.span.start >= at.span.start
+                            && l.span.end <= at.span.end
+                            && at.span.end > at.span.start
+                    })
+                })
+                .cloned()
+                .collect();
+            if !inside.is_empty() {
+                by_step
+                    .entry((w.id.clone(), step.id.clone()))
+                    .or_default()
+                    .extend(inside);
+            }
+        }
+    }
+    by_step
+}
+
+/// A document warning in one line: `warning[unknown-input] at f.yaml:18:20:
+/// workflow `items` declares no input `projectID` (did you mean `projectId`?)`.
+fn one_line(d: &Diagnostic) -> String {
+    let at = d
+        .location
+        .as_ref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    let hint = d
+        .hint
+        .as_deref()
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default();
+    format!("warning[{}]{at}: {}{hint}", d.code, d.message)
 }
 
 /// A failed workflow's failure with the place of its step (or of the
@@ -254,15 +314,23 @@ fn render_failure_place(plan: &Plan, w: &WorkflowRecord, color: bool) -> Option<
 impl Presenter {
     /// A presenter for `args`' format and verbosity; `plan` names the
     /// security schemes that credential hints describe.
-    pub fn new(edge: &Edge, args: &RunArgs, plan: &Plan) -> Presenter {
+    /// `warnings` are the document's (those `--allow` silences left out):
+    /// a failed step shows those written inside it.
+    pub fn new(edge: &Edge, args: &RunArgs, plan: &Plan, warnings: &[Diagnostic]) -> Presenter {
         let pretty = args.format == RunFormat::Pretty;
         let stdout_tty = edge::stdout_is_terminal();
-        Presenter {
+        let related = warnings_by_step(plan, warnings);
+        let mut presenter = Presenter {
             view: Pretty::new(
                 edge,
                 color_enabled(stdout_tty),
                 stdout_tty && pretty,
-                args.verbose,
+                Mode {
+                    verbose: args.verbose,
+                    quiet: args.quiet,
+                    mock: args.mock,
+                },
+                Columns::for_plan(plan),
             ),
             pretty,
             verbose: args.verbose,
@@ -270,7 +338,18 @@ impl Presenter {
             edge: edge.clone(),
             har: args.har.as_ref().map(|_| Har::new()),
             started: std::time::SystemTime::now(),
+            related,
+        };
+        let lines = presenter
+            .related
+            .iter()
+            .map(|(k, ds)| (k.clone(), ds.iter().map(one_line).collect()))
+            .collect();
+        presenter.view.set_related(lines);
+        if pretty {
+            presenter.view.offline_banner();
         }
+        presenter
     }
 
     /// Shows one piece of progress (only in the pretty format; mock notes
@@ -287,7 +366,7 @@ impl Presenter {
                 let e = self.hints.event(e);
                 self.view.event(&e);
             }
-            Progress::MockWarning(m) => self.view.warning(m),
+            Progress::MockWarning(m) => self.view.runtime_warning(None, None, m),
             Progress::MockNote(m) if self.verbose > 0 => self.view.note(m),
             Progress::MockNote(_) => {}
         }
@@ -314,7 +393,19 @@ impl Presenter {
                 .workflows
                 .iter()
                 .filter(|w| w.reason == Reason::Requested && w.status == Status::Failed)
-                .filter_map(|w| render_failure_place(plan, w, color))
+                .filter_map(|w| {
+                    let failure = render_failure_place(plan, w, color)?;
+                    let step = w.failure.as_ref().and_then(|f| f.step_id.clone());
+                    let related = step
+                        .and_then(|s| self.related.get(&(w.workflow_id.clone(), s)))
+                        .map(|ds| {
+                            ds.iter()
+                                .map(|d| format!("\n\n{}", render(d, color).trim_end()))
+                                .collect::<String>()
+                        })
+                        .unwrap_or_default();
+                    Some(format!("{}{related}", failure.trim_end()))
+                })
                 .collect();
             self.view.summary(&report, &failures);
             if let Some(signal) = interrupted {

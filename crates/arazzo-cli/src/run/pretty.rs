@@ -1,12 +1,16 @@
-//! The human view of a run: a live line per step (with a spinner while a
-//! request is in flight on a terminal), failures that say which criterion
-//! failed and the actual value, and a summary with the outputs.
+//! The human view of a run: a live line per step in aligned columns (with
+//! a spinner while a request is in flight on a terminal), failures that say
+//! which criterion failed and the actual value and which warnings of the
+//! document concern the failed step, each runtime warning once per step, and
+//! a summary with the outputs (each value cut at [`VALUE_CAP`] characters
+//! unless `-v`). `-q` shows only failures.
 //!
 //! What a server or the document wrote (ids, URLs, headers, bodies, reasons,
 //! outputs) is made safe for a terminal before it is shown ([`clean`]):
 //! control characters appear as `\u{1b}`, so only this view's own colours
 //! reach the terminal. Every line leaves through the run's output edge.
 
+use std::collections::HashMap;
 use std::io::{Stdout, Write};
 use std::time::Duration;
 
@@ -34,14 +38,102 @@ const BOLD: Style = Style::new().bold();
 /// Requests, responses, actions and output names.
 const CYAN: Style = AnsiColor::Cyan.on_default();
 
+/// How many characters of an output value the summary shows without `-v`;
+/// a longer value is cut there and ends with `… (N bytes)`.
+pub const VALUE_CAP: usize = 200;
+
+/// The widest the step id column grows; a longer id pushes its line's
+/// other columns.
+const STEP_COLUMN_MAX: usize = 32;
+
+/// The widest the method and path column grows; a longer target is cut
+/// in its query, never in its path.
+const TARGET_COLUMN_MAX: usize = 56;
+
+/// How [`Pretty`] shows a run, beyond colour and the terminal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// `-v` count: headers with 1, bodies too with 2, and whole output values.
+    pub verbose: u8,
+    /// `-q`: failures only.
+    pub quiet: bool,
+    /// `--mock`: the requests go to generated mock servers.
+    pub mock: bool,
+}
+
+/// The widths of the step id and `METHOD /path` columns, from the steps
+/// of the plan (so that every line of a run lines up).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Columns {
+    /// The step id column.
+    pub step: usize,
+    /// The `METHOD /path` column.
+    pub target: usize,
+}
+
+impl Columns {
+    /// Columns wide enough for every step id and target label of `plan`,
+    /// within [`STEP_COLUMN_MAX`] and [`TARGET_COLUMN_MAX`].
+    pub fn for_plan(plan: &arazzo_engine::plan::Plan) -> Columns {
+        let mut c = Columns::default();
+        for w in &plan.workflows {
+            for s in &w.steps {
+                c.step = c.step.max(s.id.chars().count());
+                let label = match &s.target {
+                    arazzo_engine::plan::Target::Workflow(_) => {
+                        format!("→ workflow {} (NN steps)", plan.target_label(&s.target))
+                    }
+                    t => plan.target_label(t),
+                };
+                c.target = c.target.max(label.chars().count());
+            }
+        }
+        // Path parameters' values are often longer than their names, and
+        // a query may follow: a little room beyond the templates.
+        Columns {
+            step: c.step.min(STEP_COLUMN_MAX),
+            target: (c.target + 4).min(TARGET_COLUMN_MAX),
+        }
+    }
+}
+
+/// A runtime warning as it was first shown, and how often it came.
+struct Seen {
+    /// The step it belongs to, if any.
+    step: Option<String>,
+    /// The warning.
+    message: String,
+    /// How many times it came.
+    count: usize,
+}
+
 /// Renders events as they arrive.
 pub struct Pretty {
     /// Whether to paint with ANSI styles.
     color: bool,
     /// Whether to turn a spinner while a step runs (a terminal only).
     live: bool,
-    /// `-v` count: headers with 1, bodies too with 2.
+    /// `-v` count: headers with 1, bodies too with 2, whole output values.
     verbose: u8,
+    /// `-q`: only failures (and the failure summary) are shown.
+    quiet: bool,
+    /// Whether the requests go to generated mock servers.
+    mock: bool,
+    /// The widths of the step line's columns.
+    columns: Columns,
+    /// The runtime warnings shown, by workflow, step and text, in order.
+    seen: Vec<Seen>,
+    /// Where each key of `seen` is.
+    seen_at: HashMap<(Option<String>, Option<String>, String), usize>,
+    /// The steps run by the last called workflow that finished (the next
+    /// workflow step's line names it).
+    callee_steps: Option<(String, usize)>,
+    /// With `-q`: the headers of the workflows started and not yet shown;
+    /// a failure shows them first, so that it has its context.
+    held: Vec<String>,
+    /// The document's warnings at failed steps, by workflow and step id,
+    /// each as one line.
+    related: HashMap<(String, String), Vec<String>>,
     /// The spinner of the step in flight.
     spinner: Option<indicatif::ProgressBar>,
     /// Nesting depth of the workflow being shown.
@@ -68,11 +160,19 @@ fn clean<T: Serialize + DeserializeOwned + Clone>(value: &T) -> T {
 impl Pretty {
     /// A renderer writing to standard output. `live` enables the spinner
     /// (only on a terminal); `color` enables ANSI styles.
-    pub fn new(edge: &Edge, color: bool, live: bool, verbose: u8) -> Pretty {
+    pub fn new(edge: &Edge, color: bool, live: bool, mode: Mode, columns: Columns) -> Pretty {
         Pretty {
             color,
-            live,
-            verbose,
+            live: live && !mode.quiet,
+            verbose: mode.verbose,
+            quiet: mode.quiet,
+            mock: mode.mock,
+            columns,
+            seen: Vec::new(),
+            seen_at: HashMap::new(),
+            callee_steps: None,
+            held: Vec::new(),
+            related: HashMap::new(),
             spinner: None,
             depth: 0,
             open: Vec::new(),
@@ -103,9 +203,67 @@ impl Pretty {
         }
     }
 
+    /// With `-q`, before a failure: the headers of the workflows it is in.
+    fn show_held(&mut self) {
+        for line in std::mem::take(&mut self.held) {
+            self.println(&line);
+        }
+    }
+
+    /// Stops the spinner and clears its line (a nested workflow's steps, a
+    /// finished step or the summary take its place).
+    fn clear_spinner(&mut self) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+    }
+
+    /// The document's warnings (one line each) that concern each step, by
+    /// workflow and step id: shown under the step when it fails.
+    pub fn set_related(&mut self, related: HashMap<(String, String), Vec<String>>) {
+        self.related = related;
+    }
+
+    /// Says, before anything runs, that the requests go to mock servers.
+    pub fn offline_banner(&mut self) {
+        if self.mock && !self.quiet {
+            let line = format!(
+                "{} every request goes to a generated mock server (--mock)",
+                self.paint(DIM, "offline:")
+            );
+            self.println(&line);
+        }
+    }
+
     /// The indentation of the current workflow nesting depth.
     fn indent(&self) -> String {
         "  ".repeat(self.depth)
+    }
+
+    /// Prints a runtime warning the first time it comes for its workflow and
+    /// step; a repeat (a goto loop, a retry) is only counted, and the
+    /// summary gives the count. Nothing with `-q`.
+    pub fn runtime_warning(&mut self, workflow: Option<&str>, step: Option<&str>, message: &str) {
+        let key = (
+            workflow.map(str::to_string),
+            step.map(str::to_string),
+            message.to_string(),
+        );
+        if let Some(&i) = self.seen_at.get(&key) {
+            if let Some(s) = self.seen.get_mut(i) {
+                s.count += 1;
+            }
+            return;
+        }
+        self.seen_at.insert(key, self.seen.len());
+        self.seen.push(Seen {
+            step: step.map(str::to_string),
+            message: message.to_string(),
+            count: 1,
+        });
+        if !self.quiet {
+            self.warning(message);
+        }
     }
 
     /// Prints a warning line.
@@ -145,6 +303,7 @@ impl Pretty {
                 target,
                 ..
             } if self.live => self.start_spinner(step_id, *attempt, target),
+            Event::RequestSent { .. } | Event::ResponseReceived { .. } if self.quiet => {}
             Event::RequestSent {
                 method,
                 url,
@@ -175,14 +334,21 @@ impl Pretty {
                 );
                 self.exchange(&first, headers, body.as_deref());
             }
-            Event::StepFinished { record, .. } => self.step_finished(record),
+            Event::StepFinished {
+                workflow_id,
+                record,
+            } => self.step_finished(workflow_id, record),
             Event::RetryScheduled {
                 delay_ms,
                 source,
                 attempt,
                 ..
             } => self.retry_scheduled(*attempt, *delay_ms, *source),
-            Event::Warning { message, .. } => self.warning(message),
+            Event::Warning {
+                workflow_id,
+                step_id,
+                message,
+            } => self.runtime_warning(workflow_id.as_deref(), step_id.as_deref(), message),
             Event::WorkflowFinished { record } => self.workflow_finished(record),
             _ => {}
         }
@@ -190,6 +356,8 @@ impl Pretty {
 
     /// `▶ id`, with why it runs unless it was requested.
     fn workflow_started(&mut self, workflow_id: &str, depth: usize, reason: Reason) {
+        // The calling step's spinner: the called workflow's lines follow.
+        self.clear_spinner();
         self.depth = depth;
         self.open.push(depth);
         let why = match reason {
@@ -202,11 +370,17 @@ impl Pretty {
             self.paint(BOLD, "▶"),
             self.paint(BOLD, workflow_id)
         );
-        self.println(&line);
+        if self.quiet {
+            self.held.push(line);
+        } else {
+            self.println(&line);
+        }
     }
 
     /// A spinner for the step in flight (live output only).
     fn start_spinner(&mut self, step_id: &str, attempt: u32, target: &str) {
+        // One spinner at a time: a dropped one would stay on the screen.
+        self.clear_spinner();
         let s = indicatif::ProgressBar::new_spinner();
         s.set_style(
             indicatif::ProgressStyle::with_template(&format!(
@@ -247,15 +421,31 @@ impl Pretty {
     }
 
     /// The step's line; for a failed step, why: its failed criteria, or its error.
-    fn step_finished(&mut self, record: &StepRecord) {
-        if let Some(s) = self.spinner.take() {
-            s.finish_and_clear();
+    fn step_finished(&mut self, workflow_id: &str, record: &StepRecord) {
+        self.clear_spinner();
+        let callee = match (&record.workflow_id, self.callee_steps.take()) {
+            (Some(w), Some((id, n))) if *w == id => Some(n),
+            _ => None,
+        };
+        if self.quiet && record.status == Status::Succeeded {
+            return;
         }
-        let line = self.step_line(record);
+        self.show_held();
+        let line = self.step_line(record, callee);
         self.println(&line);
         if record.status == Status::Failed {
             for l in failure_reasons(record) {
                 let line = format!("{}      {}", self.indent(), self.paint(RED, &l));
+                self.println(&line);
+            }
+            let key = (workflow_id.to_string(), record.step_id.clone());
+            for l in self.related.get(&key).cloned().unwrap_or_default() {
+                let line = format!(
+                    "{}      {} {}",
+                    self.indent(),
+                    self.paint(YELLOW, "the document warns here:"),
+                    clean_line(&l)
+                );
                 self.println(&line);
             }
             if let Some(d) = &record.response {
@@ -310,6 +500,9 @@ impl Pretty {
 
     /// `↻ attempt N in …`, with where the delay came from.
     fn retry_scheduled(&mut self, attempt: u32, delay_ms: u64, source: DelaySource) {
+        if self.quiet {
+            return;
+        }
         let from = match source {
             DelaySource::RetryAfterHeader => " (Retry-After)",
             DelaySource::RetryAfter => " (retryAfter)",
@@ -329,6 +522,15 @@ impl Pretty {
         if let Some(depth) = self.open.pop() {
             self.depth = depth;
         }
+        if record.reason == Reason::Called {
+            self.callee_steps = Some((record.workflow_id.clone(), record.steps.len()));
+        }
+        if self.quiet && record.status == Status::Succeeded {
+            self.held.pop();
+            self.depth = self.open.last().copied().unwrap_or(0);
+            return;
+        }
+        self.show_held();
         let line = match record.status {
             Status::Succeeded => format!(
                 "{}{} {} succeeded {}",
@@ -353,31 +555,47 @@ impl Pretty {
         self.depth = self.open.last().copied().unwrap_or(0);
     }
 
-    /// `✓ step  METHOD /path  200  12ms  attempt 2  goto x [name]`.
-    fn step_line(&self, r: &StepRecord) -> String {
+    /// `✓ step  METHOD /path  200  12ms  attempt 2  goto x [name]`, in
+    /// columns: the step id and the target padded to [`Columns`], the status
+    /// in three characters (blank for a workflow step) and the duration
+    /// right-aligned. A workflow step names the workflow it ran and how many
+    /// steps that ran (`callee`).
+    fn step_line(&self, r: &StepRecord, callee: Option<usize>) -> String {
         let mark = match r.status {
             Status::Succeeded => self.paint(GREEN, "✓"),
             Status::Failed => self.paint(RED, "✗"),
         };
-        let mut parts = vec![format!(
-            "{}  {mark} {}",
-            self.indent(),
-            self.paint(BOLD, &r.step_id)
-        )];
-        if let (Some(m), Some(u)) = (&r.method, &r.url) {
-            parts.push(format!("{m} {}", path_of(u)));
-        } else if let Some(w) = &r.workflow_id {
-            parts.push(format!("→ workflow {w}"));
-        }
-        if let Some(code) = r.status_code {
-            let style = if (200..400).contains(&code) {
-                GREEN
-            } else {
-                RED
-            };
-            parts.push(self.paint(style, &code.to_string()));
-        }
-        parts.push(self.paint(DIM, &format!("{}ms", r.duration_ms)));
+        let target = if let Some(w) = &r.workflow_id {
+            match callee {
+                Some(n) => format!("→ workflow {w} ({n} step{})", if n == 1 { "" } else { "s" }),
+                None => format!("→ workflow {w}"),
+            }
+        } else if let (Some(m), Some(u)) = (&r.method, &r.url) {
+            fit_target(m, &path_of(u), self.columns.target)
+        } else {
+            String::new()
+        };
+        let status = match r.status_code {
+            Some(code) => {
+                let style = if (200..400).contains(&code) {
+                    GREEN
+                } else {
+                    RED
+                };
+                self.paint(style, &format!("{code:>3}"))
+            }
+            None => "   ".to_string(),
+        };
+        let mut parts = vec![
+            format!(
+                "{}  {mark} {}",
+                self.indent(),
+                self.paint(BOLD, &pad(&r.step_id, self.columns.step))
+            ),
+            pad(&target, self.columns.target),
+            status,
+            self.paint(DIM, &format!("{:>6}", format!("{}ms", r.duration_ms))),
+        ];
         if r.attempt > 1 {
             parts.push(self.paint(DIM, &format!("attempt {}", r.attempt)));
         }
@@ -396,7 +614,7 @@ impl Pretty {
                 .unwrap_or_default();
             parts.push(self.paint(CYAN, &format!("{}{target}{name}", a.kind)));
         }
-        parts.join("  ")
+        parts.join("  ").trim_end().to_string()
     }
 
     /// Prints the outputs of the requested workflows and a final tally.
@@ -408,23 +626,53 @@ impl Pretty {
     /// The requested workflows' synthesized inputs and outputs, the
     /// `failures` rendered with their places, and the tally.
     pub fn summary(&mut self, report: &RunReport, failures: &[String]) {
-        if let Some(s) = self.spinner.take() {
-            s.finish_and_clear();
-        }
+        self.clear_spinner();
         let report = &clean(report);
         let requested: Vec<&WorkflowRecord> = report
             .workflows
             .iter()
             .filter(|w| w.reason == Reason::Requested)
             .collect();
-        for w in &requested {
-            self.workflow_summary(w);
+        if !self.quiet {
+            self.repeated_warnings();
+            for w in &requested {
+                self.workflow_summary(w);
+            }
         }
         for f in failures {
             self.println(&format!("\n{}", f.trim_end()));
         }
-        let line = self.tally(&requested);
-        self.println(&line);
+        let failed = requested.iter().any(|w| w.status == Status::Failed);
+        if !self.quiet || failed || requested.is_empty() {
+            let line = self.tally(&requested);
+            self.println(&line);
+        }
+    }
+
+    /// The runtime warnings that came more than once, with their counts:
+    /// `warning: … (×12 in step `poll`)`.
+    fn repeated_warnings(&mut self) {
+        let repeated: Vec<String> = self
+            .seen
+            .iter()
+            .filter(|s| s.count > 1)
+            .map(|s| {
+                let place = s
+                    .step
+                    .as_deref()
+                    .map(|st| format!(" in step `{st}`"))
+                    .unwrap_or_default();
+                format!("{} (×{}{place})", s.message, s.count)
+            })
+            .collect();
+        if repeated.is_empty() {
+            return;
+        }
+        self.println("");
+        for r in repeated {
+            let line = format!("{} {}", self.paint(YELLOW, "warning:"), clean_line(&r));
+            self.println(&line);
+        }
     }
 
     /// A requested workflow's synthesized inputs and, if it succeeded, its outputs.
@@ -449,7 +697,11 @@ impl Pretty {
             );
             self.println(&line);
             for (k, v) in m {
-                let text = serde_json::to_string_pretty(v).unwrap_or_default();
+                let text = if self.verbose > 0 {
+                    serde_json::to_string_pretty(v).unwrap_or_default()
+                } else {
+                    capped_value(v)
+                };
                 let line = format!("  {}: {}", self.paint(CYAN, k), indent_rest(&text, "    "));
                 self.println(&line);
             }
@@ -463,11 +715,12 @@ impl Pretty {
             .filter(|w| w.status == Status::Succeeded)
             .count();
         let failed = requested.len() - ok;
+        let offline = if self.mock { " (against the mock)" } else { "" };
         if failed == 0 {
             self.paint(
                 GREEN,
                 &format!(
-                    "\n{ok} workflow{} succeeded",
+                    "\n{ok} workflow{} succeeded{offline}",
                     if ok == 1 { "" } else { "s" }
                 ),
             )
@@ -475,7 +728,7 @@ impl Pretty {
             self.paint(
                 RED,
                 &format!(
-                    "\n{failed} of {} workflow{} failed",
+                    "\n{failed} of {} workflow{} failed{offline}",
                     requested.len(),
                     if requested.len() == 1 { "" } else { "s" }
                 ),
@@ -501,6 +754,42 @@ fn failure_reasons(record: &StepRecord) -> Vec<String> {
     } else {
         failed
     }
+}
+
+/// `text` padded with spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// `METHOD path`, cut in its query with `…` to fit `width` characters (a
+/// path that does not fit is kept whole).
+fn fit_target(method: &str, path: &str, width: usize) -> String {
+    let whole = format!("{method} {path}");
+    if whole.chars().count() <= width {
+        return whole;
+    }
+    let bare = path.split_once('?').map_or(path, |(p, _)| p);
+    let keep = width
+        .saturating_sub(1)
+        .max(method.chars().count() + 1 + bare.chars().count());
+    if keep >= whole.chars().count() {
+        return whole;
+    }
+    let cut: String = whole.chars().take(keep).collect();
+    format!("{cut}…")
+}
+
+/// An output value for the summary: pretty JSON when its compact form is
+/// at most [`VALUE_CAP`] characters, else the compact form cut there and
+/// `… (N bytes)`.
+fn capped_value(v: &serde_json::Value) -> String {
+    let compact = serde_json::to_string(v).unwrap_or_default();
+    if compact.chars().count() <= VALUE_CAP {
+        return serde_json::to_string_pretty(v).unwrap_or(compact);
+    }
+    let cut: String = compact.chars().take(VALUE_CAP).collect();
+    format!("{cut}… ({} bytes)", compact.len())
 }
 
 /// The path and query of `url` (the whole text when it is not a URL).
