@@ -324,6 +324,32 @@ fn a_failure_shows_the_document_warning_it_follows_from() {
         stdout.contains("18 |             value: $inputs.projectID"),
         "{stdout}"
     );
+    // The JSON report carries it in the failure, the workflow's and the step's.
+    let json = run(
+        &dir,
+        &[
+            "run",
+            "typo.arazzo.yaml",
+            "--mock",
+            "--input",
+            "projectId=p1",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    for failure in [
+        &report["workflows"][0]["failure"],
+        &report["workflows"][0]["steps"][0]["failure"],
+    ] {
+        let w = &failure["documentWarnings"][0];
+        assert_eq!(w["code"], "unknown-input", "{report}");
+        assert_eq!(
+            (w["line"].as_u64(), w["column"].as_u64()),
+            (Some(18), Some(20))
+        );
+        assert_eq!(w["hint"], "did you mean `projectId`?");
+    }
     // A passing step is not blamed on the warnings of the document.
     let loop_out = text(&run(&dir, &["run", "loop.arazzo.yaml", "--mock"]).stdout);
     assert!(!loop_out.contains("the document warns here"), "{loop_out}");

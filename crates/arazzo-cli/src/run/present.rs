@@ -270,6 +270,58 @@ fn warnings_by_step(
     by_step
 }
 
+/// Adds to each `failure` of the JSON report `report` (a workflow's, a
+/// step's) the document's warnings written inside its failing step, as
+/// `documentWarnings` in `validate`'s diagnostic form.
+fn with_document_warnings(
+    report: &mut serde_json::Value,
+    related: &HashMap<(String, String), Vec<Diagnostic>>,
+) {
+    if related.is_empty() {
+        return;
+    }
+    let Some(workflows) = report
+        .get_mut("workflows")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    let annotate = |wf: &str, failure: &mut serde_json::Value, step: Option<&str>| {
+        let step = step.or_else(|| failure.get("stepId").and_then(|s| s.as_str()));
+        let Some(ds) = step.and_then(|s| related.get(&(wf.to_string(), s.to_string()))) else {
+            return;
+        };
+        let list: Vec<serde_json::Value> = ds.iter().map(Diagnostic::to_json).collect();
+        if let Some(obj) = failure.as_object_mut() {
+            obj.insert("documentWarnings".into(), list.into());
+        }
+    };
+    for w in workflows {
+        let id = w
+            .get("workflowId")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(f) = w.get_mut("failure") {
+            annotate(&id, f, None);
+        }
+        for step in w
+            .get_mut("steps")
+            .and_then(serde_json::Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let step_id = step
+                .get("stepId")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            if let Some(f) = step.get_mut("failure") {
+                annotate(&id, f, step_id.as_deref());
+            }
+        }
+    }
+}
+
 /// A document warning in one line: `warning[unknown-input] at f.yaml:18:20:
 /// workflow `items` declares no input `projectID` (did you mean `projectId`?)`.
 fn one_line(d: &Diagnostic) -> String {
@@ -385,7 +437,13 @@ impl Presenter {
     ) -> ExitCode {
         self.hints.report(&mut report);
         let report = stamp(report, plan, args, self.started);
-        let json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+        let json = serde_json::to_value(&report)
+            .map(|mut v| {
+                with_document_warnings(&mut v, &self.related);
+                v
+            })
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| "{}".into());
         let report = report.run;
         if self.pretty {
             let color = self.view.color();
