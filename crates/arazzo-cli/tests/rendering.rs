@@ -272,6 +272,11 @@ fn a_repeated_warning_is_shown_once_per_step_with_its_count() {
     // Once live, once in the summary with its count: not once per loop.
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(lines[1].ends_with("(×3 in step `check`)"), "{stdout}");
+    // Under the line of the step it belongs to.
+    let all: Vec<&str> = stdout.lines().collect();
+    let at = all.iter().position(|l| l.contains(warning)).unwrap_or(0);
+    assert!(all[at - 1].contains("✓ check"), "{stdout}");
+    assert!(lines[0].starts_with("        warning: "), "{stdout}");
     // The report keeps every occurrence.
     let json = text(
         &run(

@@ -18,8 +18,9 @@ pub enum Progress<'a> {
     /// An event of the engine.
     Event(&'a Event),
     /// A request that does not match its description, as the mock saw it
-    /// (also recorded in the report as a warning of the workflow).
-    MockWarning(&'a str),
+    /// (also recorded in the report as a warning of the workflow): the
+    /// workflow, the step and the warning.
+    MockWarning(&'a str, &'a str, &'a str),
     /// Context from the mock that explains its answer (an example skipped,
     /// an expected value the schema forbids); not a problem.
     MockNote(&'a str),
@@ -136,7 +137,7 @@ fn report_findings(
             continue;
         }
         let msg = format!("mock: step `{step_id}`: request does not match the description: {v}");
-        progress(Progress::MockWarning(&msg));
+        progress(Progress::MockWarning(workflow_id, step_id, &msg));
         warnings.push((workflow_id.clone(), msg));
     }
 }

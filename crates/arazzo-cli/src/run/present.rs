@@ -418,7 +418,9 @@ impl Presenter {
                 let e = self.hints.event(e);
                 self.view.event(&e);
             }
-            Progress::MockWarning(m) => self.view.runtime_warning(None, None, m),
+            Progress::MockWarning(wf, step, m) => {
+                self.view.runtime_warning(Some(wf), Some(step), m)
+            }
             Progress::MockNote(m) if self.verbose > 0 => self.view.note(m),
             Progress::MockNote(_) => {}
         }

@@ -128,6 +128,8 @@ pub struct Pretty {
     /// The steps run by the last called workflow that finished (the next
     /// workflow step's line names it).
     callee_steps: Option<(String, usize)>,
+    /// Warnings of the step in flight, shown under its line when it finishes.
+    pending: Vec<String>,
     /// With `-q`: the headers of the workflows started and not yet shown;
     /// a failure shows them first, so that it has its context.
     held: Vec<String>,
@@ -172,6 +174,7 @@ impl Pretty {
             seen_at: HashMap::new(),
             callee_steps: None,
             held: Vec::new(),
+            pending: Vec::new(),
             related: HashMap::new(),
             spinner: None,
             depth: 0,
@@ -261,8 +264,27 @@ impl Pretty {
             message: message.to_string(),
             count: 1,
         });
-        if !self.quiet {
-            self.warning(message);
+        if self.quiet {
+            return;
+        }
+        match step {
+            // Shown under its step's line, which comes next (or in place,
+            // when the step's line is already out).
+            Some(_) => self.pending.push(message.to_string()),
+            None => self.warning(message),
+        }
+    }
+
+    /// Prints the step warnings held for the step's line, under it.
+    fn flush_pending(&mut self) {
+        for message in std::mem::take(&mut self.pending) {
+            let line = format!(
+                "{}      {} {}",
+                self.indent(),
+                self.paint(YELLOW, "warning:"),
+                clean_line(&message)
+            );
+            self.println(&line);
         }
     }
 
@@ -290,6 +312,17 @@ impl Pretty {
 
     /// Renders one event (its text made safe for a terminal first).
     pub fn event(&mut self, e: &Event) {
+        // Warnings that came after their step's line (a response check):
+        // shown before the next step, retry or workflow line.
+        if matches!(
+            e,
+            Event::StepStarted { .. }
+                | Event::RetryScheduled { .. }
+                | Event::WorkflowStarted { .. }
+                | Event::WorkflowFinished { .. }
+        ) {
+            self.flush_pending();
+        }
         match &clean(e) {
             Event::WorkflowStarted {
                 workflow_id,
@@ -454,6 +487,7 @@ impl Pretty {
                 }
             }
         }
+        self.flush_pending();
     }
 
     /// What the server answered to a failed step: `← 500 Internal Server
@@ -627,6 +661,7 @@ impl Pretty {
     /// `failures` rendered with their places, and the tally.
     pub fn summary(&mut self, report: &RunReport, failures: &[String]) {
         self.clear_spinner();
+        self.flush_pending();
         let report = &clean(report);
         let requested: Vec<&WorkflowRecord> = report
             .workflows
