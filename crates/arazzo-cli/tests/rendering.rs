@@ -259,6 +259,18 @@ fn a_workflow_step_shows_the_workflow_it_ran() {
         .unwrap_or_default();
     assert!(sub.contains("→ workflow poll (3 steps)"), "{stdout}");
     assert!(!sub.contains("GET"), "{stdout}");
+    // The called workflow's lines, indented, keep the columns.
+    let column = |start: &str, what: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(start))
+            .unwrap_or_default();
+        line.find(what).map(|i| line[..i].chars().count())
+    };
+    let outer = column("✓ ticket", "POST /tickets");
+    assert!(outer.is_some(), "{stdout}");
+    assert_eq!(outer, column("✓ check", "GET /projects"), "{stdout}");
+    assert_eq!(outer, column("✓ sub", "→ workflow"), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

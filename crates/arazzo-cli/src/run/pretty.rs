@@ -69,6 +69,36 @@ pub struct Columns {
     pub step: usize,
     /// The `METHOD /path` column.
     pub target: usize,
+    /// How deep workflow steps nest workflows (at most [`NESTING_ALIGNED`]):
+    /// the lines of nested workflows, indented, keep the same columns.
+    pub nesting: usize,
+}
+
+/// The nesting depth up to which nested workflows' step lines keep the
+/// columns of the outer ones.
+const NESTING_ALIGNED: usize = 4;
+
+/// How many levels of workflow steps lie below workflow `wf` (0 when it
+/// calls none), counted up to `NESTING_ALIGNED` (a recursive call stops there).
+fn nesting(
+    plan: &arazzo_engine::plan::Plan,
+    wf: arazzo_engine::plan::WorkflowIndex,
+    level: usize,
+) -> usize {
+    if level >= NESTING_ALIGNED {
+        return level;
+    }
+    let Some(w) = plan.workflow(wf) else {
+        return level;
+    };
+    w.steps
+        .iter()
+        .filter_map(|s| match s.target {
+            arazzo_engine::plan::Target::Workflow(callee) => Some(nesting(plan, callee, level + 1)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(level)
 }
 
 impl Columns {
@@ -88,11 +118,17 @@ impl Columns {
                 c.target = c.target.max(label.chars().count());
             }
         }
+        let nesting = plan
+            .root_workflows()
+            .map(|(i, _)| nesting(plan, i, 0))
+            .max()
+            .unwrap_or(0);
         // Path parameters' values are often longer than their names, and
         // a query may follow: a little room beyond the templates.
         Columns {
             step: c.step.min(STEP_COLUMN_MAX),
             target: (c.target + 4).min(TARGET_COLUMN_MAX),
+            nesting,
         }
     }
 }
@@ -624,7 +660,13 @@ impl Pretty {
             format!(
                 "{}  {mark} {}",
                 self.indent(),
-                self.paint(BOLD, &pad(&r.step_id, self.columns.step))
+                self.paint(
+                    BOLD,
+                    &pad(
+                        &r.step_id,
+                        self.columns.step + 2 * self.columns.nesting.saturating_sub(self.depth)
+                    )
+                )
             ),
             pad(&target, self.columns.target),
             status,
