@@ -160,9 +160,10 @@ fn plural(n: usize) -> &'static str {
 
 /// Tells people (not machines) about the document's findings that do not
 /// stop the run: errors in workflows that do not run, and warnings (shown
-/// in full with `-v`).
+/// in full with `-v`; not counted with `-q`, which shows them only beside
+/// a failure they concern).
 pub fn notices(edge: &Edge, args: &RunArgs, scoped: &Scoped) {
-    if args.format != RunFormat::Pretty || args.quiet {
+    if args.format != RunFormat::Pretty {
         return;
     }
     let mut err = edge.stderr();
@@ -186,7 +187,7 @@ pub fn notices(edge: &Edge, args: &RunArgs, scoped: &Scoped) {
         for w in warnings {
             let _ = writeln!(err, "{}\n", render(&hints.diagnostic(w), color));
         }
-    } else if !warnings.is_empty() {
+    } else if !warnings.is_empty() && !args.quiet {
         let _ = writeln!(
             err,
             "{} warning{} in the document (run `arazzo-run validate {}` to see them)",
