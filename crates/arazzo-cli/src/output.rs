@@ -120,3 +120,133 @@ pub fn wants_json(args: &[std::ffi::OsString]) -> bool {
     }
     false
 }
+
+/// The failure document (see [`failure`]) for a run that stopped before its
+/// workflows ran: the document's diagnostics, each missing or rejected
+/// input, or the usage problem. `runnable` is added when a document's
+/// errors leave workflows that `--workflow` can still run.
+///
+/// `run/` prints it through its masking output edge when `--format json`
+/// is asked for (`run::run_async`); until it is called there, it is
+/// reached only by the tests below.
+#[allow(dead_code)]
+pub fn stop_document(stop: &crate::run::Stop) -> serde_json::Value {
+    use crate::run::{FlagHints, Stop};
+    let (code, diagnostics): (u8, Vec<serde_json::Value>) = match stop {
+        Stop::Usage(msg) => (crate::exit::INVALID, vec![message("usage", msg, None)]),
+        Stop::Unreadable(d) => (crate::exit::INVALID, vec![d.to_json()]),
+        Stop::Invalid { diagnostics, .. } => {
+            let hints = FlagHints::default();
+            let d = diagnostics
+                .iter()
+                .map(|d| hints.diagnostic(d).to_json())
+                .collect();
+            (crate::exit::INVALID, d)
+        }
+        Stop::MissingInputs(missing) => {
+            let hint = "supply it with --input NAME=VALUE or --inputs FILE (or run with --mock to synthesize it)";
+            let d = missing
+                .iter()
+                .flat_map(|(wf, inputs)| {
+                    inputs.iter().map(move |i| {
+                        let ty =
+                            i.ty.as_deref()
+                                .map(|t| format!(" ({t})"))
+                                .unwrap_or_default();
+                        message(
+                            "missing-input",
+                            &format!("workflow `{wf}` is missing required input `{}`{ty}", i.name),
+                            Some(hint),
+                        )
+                    })
+                })
+                .collect();
+            (crate::exit::INVALID, d)
+        }
+        Stop::InvalidInputs(invalid) => {
+            let hint = "fix it in --input NAME=VALUE or --inputs FILE (`arazzo-run list` shows each input's type)";
+            let d = invalid
+                .iter()
+                .flat_map(|(wf, errors)| {
+                    errors.iter().map(move |e| {
+                        message(
+                            "invalid-input",
+                            &format!("workflow `{wf}` has an invalid input: {e}"),
+                            Some(hint),
+                        )
+                    })
+                })
+                .collect();
+            (crate::exit::INVALID, d)
+        }
+        Stop::Failure(msg) => (crate::exit::FAILURE, vec![message("failure", msg, None)]),
+    };
+    let mut doc = failure(code, diagnostics);
+    if let Stop::Invalid { runnable, .. } = stop
+        && !runnable.is_empty()
+        && let Some(obj) = doc.as_object_mut()
+    {
+        obj.insert("runnable".into(), runnable.clone().into());
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Stop;
+
+    #[test]
+    fn every_stop_is_one_failure_document() {
+        let info = arazzo_engine::inputs::InputInfo {
+            name: "petId".into(),
+            required: true,
+            description: None,
+            ty: Some("string".into()),
+            default: None,
+            secret: false,
+        };
+        let stops = [
+            Stop::Usage("there is no workflow `adpot`".into()),
+            Stop::MissingInputs(vec![("adopt".into(), vec![info])]),
+            Stop::Invalid {
+                diagnostics: vec![arazzo_model::Diagnostic::error(
+                    arazzo_model::Code::SourceLoad,
+                    "source `pets` could not be loaded",
+                )],
+                runnable: vec!["other".into()],
+            },
+            Stop::Failure("cannot write the report".into()),
+        ];
+        for stop in &stops {
+            let v = stop_document(stop);
+            assert_eq!(v["ok"], false, "{v}");
+            let code = v["exitCode"].as_u64().unwrap_or_default();
+            let expected = if matches!(stop, Stop::Failure(_)) {
+                1
+            } else {
+                2
+            };
+            assert_eq!(code, expected, "{v}");
+            assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(1), "{v}");
+            assert!(v["diagnostics"][0]["message"].is_string(), "{v}");
+        }
+        assert_eq!(stop_document(&stops[2])["runnable"][0], "other");
+        let missing = stop_document(&stops[1]);
+        assert!(
+            missing["diagnostics"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`petId` (string)")),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn json_is_asked_for_before_a_double_dash_only() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert!(wants_json(&args(&["x", "run", "f", "--format", "json"])));
+        assert!(wants_json(&args(&["x", "list", "--format=json", "f"])));
+        assert!(!wants_json(&args(&["x", "run", "f", "--format", "pretty"])));
+        assert!(!wants_json(&args(&["x", "eval", "--", "--format", "json"])));
+    }
+}
