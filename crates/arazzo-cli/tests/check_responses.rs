@@ -196,8 +196,17 @@ fn warn_is_the_default_and_changes_no_outcome() {
     // The valid response (status by `default`, a charset parameter) has none.
     assert_eq!(all.matches("warning:").count(), 3, "{all}");
 
-    let out = run(&dir, &url, &["--format", "json"]);
+    let junit = dir.join("junit.xml").display().to_string();
+    let out = run(&dir, &url, &["--format", "json", "--junit", &junit]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // JUnit: the steps pass, each problem is in the step's output.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert_eq!(xml.matches("<system-out>").count(), 3, "{xml}");
+    assert!(
+        xml.contains("body /id: &quot;seven&quot; is not of type &quot;integer&quot; (schema #/components/schemas/Pet/properties/id/type)"),
+        "{xml}"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(steps(&report).iter().all(|s| s["status"] == "succeeded"));
     assert_eq!(

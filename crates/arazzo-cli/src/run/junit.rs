@@ -108,7 +108,20 @@ fn step_case(workflow_id: &str, s: &StepRecord) -> String {
         secs(s.duration_ms)
     );
     if s.status != Status::Failed {
-        return format!("{open}/>\n");
+        if s.contract.is_empty() {
+            return format!("{open}/>\n");
+        }
+        // Response checks that only warn (`--check-responses warn`): the
+        // problems, as the step's output.
+        let warnings: Vec<String> = s
+            .contract
+            .iter()
+            .map(|p| format!("warning: the response does not match the description: {p}"))
+            .collect();
+        return format!(
+            "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
+            esc(&warnings.join("\n"))
+        );
     }
     let (message, detail) = failure(s);
     format!(
