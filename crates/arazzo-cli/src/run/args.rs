@@ -19,22 +19,32 @@ pub enum RunFormat {
     Pretty,
     /// One JSON report on standard output, for machines (see docs/report-schema.json).
     Json,
+    /// TAP version 14 on standard output: a test point per requested workflow.
+    Tap,
 }
 
 /// Arguments of `arazzo-run run`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 Examples:
   arazzo-run run pets.arazzo.yaml --input petId=42
   arazzo-run run pets.arazzo.yaml --workflow adopt --inputs inputs.yaml --server petstore=http://localhost:8080
   arazzo-run run pets.arazzo.yaml --mock                       # offline, against a generated mock
   arazzo-run run pets.arazzo.yaml --format json > report.json
+  arazzo-run run flows/ 'more/**/*.arazzo.yaml' --junit junit.xml   # many documents
 
 Exit codes: 0 every selected workflow succeeded, 1 a workflow failed,
             2 invalid document, invalid inputs or bad usage.")]
 pub struct RunArgs {
-    /// The Arazzo document (YAML or JSON), a path or an http(s) URL.
-    #[arg(value_name = "FILE")]
+    /// The Arazzo documents (YAML or JSON): paths, http(s) URLs, directories
+    /// (every *.arazzo.yaml|yml|json directly inside, sorted) and glob
+    /// patterns (`*`, `?`, `**`, expanded by arazzo-run itself). They run
+    /// one after the other, each compiled on its own.
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<String>,
+
+    /// The document being run (set per document; not a flag).
+    #[arg(skip)]
     pub file: String,
 
     /// Run only this workflow (repeatable). Without it, every workflow runs in
@@ -72,6 +82,19 @@ pub struct RunArgs {
     /// upper-cased, other characters as `_`).
     #[arg(long = "auth", value_name = "SCHEME=VALUE")]
     pub auth: Vec<String>,
+
+    /// A header for every request, NAME=VALUE, or for the requests of one
+    /// source description, SOURCE:NAME=VALUE (repeatable). A header of the
+    /// same name the request already has (set by the document or a
+    /// credential) wins. Values are masked in every output.
+    #[arg(short = 'H', long = "header", value_name = "[SOURCE:]NAME=VALUE")]
+    pub headers: Vec<String>,
+
+    /// A dotenv file (KEY=VALUE lines) read as if its variables were in the
+    /// environment, for ARAZZO_AUTH_* credentials and ARAZZO_INPUT_* inputs;
+    /// the real environment wins over it.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Option<String>,
 
     /// Output format. Default: pretty.
     #[arg(long, value_enum, default_value_t = RunFormat::Pretty)]
@@ -159,6 +182,7 @@ pub struct RunArgs {
 }
 
 /// The `NAME=VALUE` flags of a run, parsed and typed.
+#[derive(Clone)]
 pub struct Flags {
     /// `--source` locations and `--server` overrides, for compiling the document.
     pub compile: CompileOptions,
@@ -256,7 +280,7 @@ fn parse_servers(values: &[String]) -> Result<Vec<(String, Url)>, Stop> {
 }
 
 /// Parses `--auth SCHEME[.FIELD]=VALUE` values into credentials.
-fn parse_auth(values: &[String]) -> Result<Credentials, Stop> {
+pub fn parse_auth(values: &[String]) -> Result<Credentials, Stop> {
     let mut credentials = Credentials::new();
     for a in values {
         let (k, v) = split_pair("--auth", a)?;

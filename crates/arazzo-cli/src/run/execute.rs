@@ -47,6 +47,7 @@ pub fn compile(file: &str, options: &CompileOptions) -> Result<Compiled, Stop> {
 /// interrupted step and workflows failed with the reason `stop` gives.
 pub async fn execute(
     request: RunRequest,
+    headers: &[super::headers::ExtraHeader],
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
     stop: impl Future<Output = String> + Send,
 ) -> Result<(RunReport, Arc<Plan>), Stop> {
@@ -66,8 +67,13 @@ pub async fn execute(
     };
     let transport = ReqwestTransport::new(&http)
         .map_err(|e| Stop::Usage(format!("cannot create the HTTP client: {e}")))?;
+    let mut transport: Arc<dyn arazzo_engine::Transport> = Arc::new(transport);
+    let with_headers = super::headers::WithHeaders::new(transport.clone(), headers, &plan);
+    if !with_headers.is_empty() {
+        transport = Arc::new(with_headers);
+    }
     // One HTTP client: the engine sends through this transport only.
-    let engine = Engine::with_parts(plan, Arc::new(transport), Arc::new(TokioClock::default()))
+    let engine = Engine::with_parts(plan, transport, Arc::new(TokioClock::default()))
         .with_credentials(credentials)
         .with_options(options);
     let mut mock_warnings = Vec::new();

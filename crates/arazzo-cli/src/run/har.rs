@@ -24,6 +24,7 @@ pub struct Har {
 }
 
 /// One request and its response, if one came.
+#[derive(Clone)]
 struct Entry {
     /// When the request event came.
     started: SystemTime,
@@ -43,6 +44,11 @@ impl Har {
     /// An empty archive.
     pub fn new() -> Har {
         Har::default()
+    }
+
+    /// Adds the exchanges of another run (the next document's) after these.
+    pub fn append(&mut self, other: &Har) {
+        self.entries.extend(other.entries.iter().cloned());
     }
 
     /// Takes in one event of the run: a request opens an entry, a response

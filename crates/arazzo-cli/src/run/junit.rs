@@ -49,10 +49,65 @@ pub fn render(report: &RunReport) -> String {
     )
 }
 
+/// One document's part of a JUnit report of several documents.
+pub enum JunitDoc<'a> {
+    /// A document that ran: its name and report.
+    Ran(&'a str, &'a RunReport),
+    /// A document that could not run: its name and why.
+    Stopped(&'a str, String),
+}
+
+/// Renders the reports of several documents as JUnit XML: a `<testsuite>`
+/// per document (named by its file) holding a test case per step execution
+/// of each of its workflow executions (`classname` the workflow), and a
+/// document that could not run as a suite with one `(document)` case in
+/// error.
+pub fn render_documents(docs: &[JunitDoc<'_>]) -> String {
+    let mut suites = String::new();
+    let (mut tests, mut failures, mut errors, mut time) = (0usize, 0usize, 0usize, 0u64);
+    for doc in docs {
+        match doc {
+            JunitDoc::Ran(file, report) => {
+                let (mut t, mut f, mut ms, mut cases) = (0, 0, 0u64, String::new());
+                for w in &report.workflows {
+                    let suite = suite(w);
+                    t += suite.tests;
+                    f += suite.failures;
+                    ms += w.duration_ms;
+                    cases.push_str(&suite.cases);
+                }
+                suites.push_str(&format!(
+                    "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"0\" time=\"{}\">\n{cases}  </testsuite>\n",
+                    esc(file),
+                    secs(ms)
+                ));
+                tests += t;
+                failures += f;
+                time += ms;
+            }
+            JunitDoc::Stopped(file, why) => {
+                suites.push_str(&format!(
+                    "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n    <testcase name=\"(document)\" classname=\"{0}\" time=\"0.000\">\n      <error message=\"{1}\" type=\"document\"/>\n    </testcase>\n  </testsuite>\n",
+                    esc(file),
+                    esc(why)
+                ));
+                tests += 1;
+                errors += 1;
+            }
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"arazzo-run\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">\n{suites}</testsuites>\n",
+        secs(time)
+    )
+}
+
 /// One workflow execution as a test suite.
 struct Suite {
     /// The `<testsuite>` element.
     xml: String,
+    /// Its test cases alone.
+    cases: String,
     /// How many test cases it holds.
     tests: usize,
     /// How many of them failed.
@@ -89,6 +144,7 @@ fn suite(w: &WorkflowRecord) -> Suite {
             esc(&w.workflow_id),
             secs(w.duration_ms)
         ),
+        cases,
         tests,
         failures: f,
     }

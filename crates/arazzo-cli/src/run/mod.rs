@@ -10,13 +10,18 @@
 
 mod args;
 mod codes;
+mod dotenv;
 mod edge;
 mod execute;
+mod files;
 mod har;
+mod headers;
 mod junit;
+mod many;
 mod present;
 mod pretty;
 mod request;
+mod tap;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
@@ -84,28 +89,91 @@ async fn run_async(args: RunArgs, edge: &Edge) -> ExitCode {
         .unwrap_or_else(|stop| present::stop(edge, stop))
 }
 
-/// Flags → request → execution → presentation. The edge's secrets grow as
-/// they become known: the `--auth` credentials, then the environment's and
-/// the secret inputs, then what the run learns (tokens).
+/// What every document of a run shares: the parsed flags, the environment
+/// (the process's over `--env-file`'s), the `--header` headers.
+#[derive(Clone)]
+pub struct Shared {
+    /// The flags, parsed once (the `--inputs` file read once).
+    flags: args::Flags,
+    /// The `--env-file` variables, if one was given.
+    env_file: Option<dotenv::EnvFile>,
+    /// The `--header` values.
+    headers: Vec<headers::ExtraHeader>,
+}
+
+impl Shared {
+    /// `key` from the process environment, else from the `--env-file`.
+    fn env(&self, key: &str) -> Option<String> {
+        std::env::var(key)
+            .ok()
+            .or_else(|| self.env_file.as_ref()?.get(key).map(str::to_string))
+    }
+}
+
+/// The documents → per document: flags → request → execution →
+/// presentation. The edge's secrets grow as they become known: the `--auth`
+/// credentials and `--header` values, then the environment's and the
+/// secret inputs, then what the run learns (tokens).
 async fn run_stages(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
+    let documents = files::expand(&args.files)?;
     let mut flags = args::parse(args)?;
     flags.credentials = flags.credentials.with_shared_secrets(edge.secrets());
     // Fills the shared set with the `--auth` values.
     flags.credentials.secrets();
+    let headers = headers::parse(&args.headers)?;
+    let mut secrets = edge.secrets();
+    for h in &headers {
+        secrets.add(&h.value);
+    }
+    let env_file = match &args.env_file {
+        Some(path) => Some(dotenv::EnvFile::read(path)?),
+        None => None,
+    };
+    let shared = Shared {
+        flags,
+        env_file,
+        headers,
+    };
+    let mut interrupts = Interrupts::listen_later();
+    if let [file] = documents.as_slice() {
+        let mut args = args.clone();
+        args.file = file.clone();
+        let compiled = execute::compile(file, &shared.flags.compile)?;
+        let done = run_document(&args, edge, &shared, compiled, &mut interrupts).await?;
+        return Ok(present::finish(edge, &args, done, interrupts.stopped()));
+    }
+    many::run(args, edge, &shared, &documents, &mut interrupts).await
+}
+
+/// Runs one compiled document with `args` (its `file` and the workflows
+/// selected in it): scope, request, execution, and the summary.
+async fn run_document(
+    args: &RunArgs,
+    edge: &Edge,
+    shared: &Shared,
+    mut compiled: arazzo_engine::Compiled,
+    interrupts: &mut Interrupts,
+) -> Result<present::Concluded, Stop> {
+    let flags = &shared.flags;
     let policy = CodePolicy::parse(&args.deny, &args.allow).map_err(Stop::Usage)?;
-    let mut compiled = execute::compile(&args.file, &flags.compile)?;
     compiled.diagnostics = policy.apply(std::mem::take(&mut compiled.diagnostics));
     let scoped = request::scope(compiled, &args.workflows)?;
+    headers::check_sources(&shared.headers, &headers::source_names(&scoped.plan))?;
     present::notices(edge, args, &scoped);
-    let warnings = args::check_input_names(&flags, &scoped.plan, &scoped.workflows)?;
+    let warnings = args::check_input_names(flags, &scoped.plan, &scoped.workflows)?;
     present::warnings(edge, &warnings);
     let doc_warnings = scoped.warnings.clone();
-    let request = request::build(args, flags, scoped, &|k| std::env::var(k).ok())?;
+    let request = request::build(args, flags.clone(), scoped, &|k| shared.env(k))?;
     let mut presenter = present::Presenter::new(edge, args, &request.plan, &doc_warnings);
-    let mut interrupts = Interrupts::listen();
-    let (report, plan) =
-        execute::execute(request, &mut |p| presenter.progress(p), interrupts.stop()).await?;
-    Ok(presenter.finish(report, &plan, args, interrupts.stopped()))
+    let stop = interrupts.stop();
+    let (report, plan) = execute::execute(
+        request,
+        &shared.headers,
+        &mut |p| presenter.progress(p),
+        stop,
+    )
+    .await?;
+    Ok(presenter.conclude(report, &plan, args, interrupts.stopped()))
 }
 
 /// A signal that stopped a run: the run ends cleanly (the request in flight
@@ -147,61 +215,76 @@ impl Interruption {
 }
 
 /// Listens for SIGINT and SIGTERM while a run runs. The first stops the run
-/// ([`Interrupts::stop`]); a second one exits at once, with its own code.
-/// Before listening starts (loading and compiling), a signal has its usual
-/// effect: nothing is written yet.
-struct Interrupts {
-    /// The first signal, once it comes.
-    first: Option<tokio::sync::oneshot::Receiver<Interruption>>,
+/// ([`Interrupts::stop`]), and no further document starts; a second one
+/// exits at once, with its own code. Before listening starts (loading and
+/// compiling the first document), a signal has its usual effect: nothing is
+/// written yet.
+pub struct Interrupts {
+    /// The first signal, once it comes (`None` until listening starts).
+    first: Option<tokio::sync::watch::Receiver<Option<Interruption>>>,
     /// The signal that stopped the run, once the run saw it.
     stopped: Arc<OnceLock<Interruption>>,
 }
 
 impl Interrupts {
+    /// Listens from the first call to [`Interrupts::stop`] on.
+    fn listen_later() -> Interrupts {
+        Interrupts {
+            first: None,
+            stopped: Arc::default(),
+        }
+    }
+
     /// Starts listening (on the current runtime). If the signals cannot be
     /// watched, runs are simply not stoppable this way.
-    fn listen() -> Interrupts {
-        let (tx, rx) = tokio::sync::oneshot::channel();
+    fn listen(&mut self) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
         if let Ok(mut signals) = Signals::install() {
             tokio::spawn(async move {
                 let Some(first) = signals.next().await else {
                     return;
                 };
-                let _ = tx.send(first);
+                let _ = tx.send(Some(first));
                 // A second signal while the run winds down: leave now.
                 if let Some(second) = signals.next().await {
                     std::process::exit(i32::from(second.exit_code()));
                 }
             });
         }
-        Interrupts {
-            first: Some(rx),
-            stopped: Arc::default(),
-        }
+        self.first = Some(rx);
     }
 
     /// Completes with the reason to stop when the first signal comes (never,
     /// if none does), and remembers that it stopped the run.
     fn stop(&mut self) -> impl Future<Output = String> + Send + 'static {
-        let first = self.first.take();
+        if self.first.is_none() {
+            self.listen();
+        }
+        let first = self.first.clone();
         let stopped = self.stopped.clone();
         async move {
-            match first {
-                Some(rx) => match rx.await {
-                    Ok(signal) => {
-                        let _ = stopped.set(signal);
-                        signal.reason()
-                    }
-                    Err(_) => std::future::pending().await,
-                },
-                None => std::future::pending().await,
+            let Some(mut rx) = first else {
+                return std::future::pending().await;
+            };
+            match rx.wait_for(Option::is_some).await.map(|s| *s) {
+                Ok(Some(signal)) => {
+                    let _ = stopped.set(signal);
+                    signal.reason()
+                }
+                _ => std::future::pending().await,
             }
         }
     }
 
-    /// The signal that stopped the run, if one did.
+    /// The signal that stopped the run, if one did — also one that came
+    /// between two documents, when no run was listening for it.
     fn stopped(&self) -> Option<Interruption> {
-        self.stopped.get().copied()
+        if let Some(s) = self.stopped.get() {
+            return Some(*s);
+        }
+        let signal = (*self.first.as_ref()?.borrow())?;
+        let _ = self.stopped.set(signal);
+        Some(signal)
     }
 }
 

@@ -219,8 +219,6 @@ pub struct Presenter {
     verbose: u8,
     /// Adds the flags that fix what the library reports.
     hints: FlagHints,
-    /// Where every output goes.
-    edge: Edge,
     /// The exchanges, when `--har` asks for them.
     har: Option<Har>,
     /// When the run started (the presenter is made just before it runs).
@@ -388,7 +386,6 @@ impl Presenter {
             pretty,
             verbose: args.verbose,
             hints: FlagHints::for_plan(plan),
-            edge: edge.clone(),
             har: args.har.as_ref().map(|_| Har::new()),
             started: std::time::SystemTime::now(),
             related,
@@ -427,17 +424,17 @@ impl Presenter {
         }
     }
 
-    /// Prints the summary (pretty; failures shown where `plan` writes them)
-    /// or the JSON report, writes the report files, and returns the exit code:
-    /// the signal's ([`Interruption::exit_code`]) when one stopped the run,
-    /// whatever else happened.
-    pub fn finish(
+    /// Prints the summary (pretty; failures shown where `plan` writes them,
+    /// and that `interrupted` stopped the run) and returns what the other
+    /// outputs need: the report with its hints, its JSON form and the
+    /// exchanges for `--har`.
+    pub fn conclude(
         mut self,
         mut report: RunReport,
         plan: &Plan,
         args: &RunArgs,
         interrupted: Option<Interruption>,
-    ) -> ExitCode {
+    ) -> Concluded {
         self.hints.report(&mut report);
         let report = stamp(report, plan, args, self.started);
         let json = serde_json::to_value(&report)
@@ -445,8 +442,7 @@ impl Presenter {
                 with_document_warnings(&mut v, &self.related);
                 v
             })
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| "{}".into());
+            .unwrap_or_else(|_| serde_json::json!({}));
         let report = report.run;
         if self.pretty {
             let color = self.view.color();
@@ -475,27 +471,82 @@ impl Presenter {
                     signal.signal()
                 ));
             }
-        } else {
-            let mut out = self.edge.stdout_json();
-            let _ = writeln!(out, "{json}");
-            let _ = out.flush();
         }
-        let written = write_files(&self.edge, &report, &json, self.har.as_ref(), args);
-        if let Some(signal) = interrupted {
-            if let Err(failure) = written {
-                stop(&self.edge, failure);
-            }
-            return exit::code(signal.exit_code());
+        Concluded {
+            file: args.file.clone(),
+            report,
+            json,
+            har: self.har,
         }
-        if let Err(failure) = written {
-            return stop(&self.edge, failure);
-        }
-        exit::code(if succeeded(&report) {
-            exit::SUCCESS
-        } else {
-            exit::FAILURE
-        })
     }
+}
+
+/// What one document's run left for the outputs.
+pub struct Concluded {
+    /// The document, as named on the command line.
+    pub file: String,
+    /// The run's report (with the flag hints).
+    pub report: RunReport,
+    /// The stamped JSON report of the document.
+    pub json: serde_json::Value,
+    /// The exchanges, when `--har` asks for them.
+    pub har: Option<Har>,
+}
+
+/// Prints the JSON report or TAP of one document's run (the pretty summary
+/// is already out), writes the report files, and returns the exit code: the
+/// signal's ([`Interruption::exit_code`]) when one stopped the run, whatever
+/// else happened.
+pub fn finish(
+    edge: &Edge,
+    args: &RunArgs,
+    done: Concluded,
+    interrupted: Option<Interruption>,
+) -> ExitCode {
+    let json = serde_json::to_string_pretty(&done.json).unwrap_or_else(|_| "{}".into());
+    match args.format {
+        RunFormat::Pretty => {}
+        RunFormat::Json => print_stdout(edge, &json, Net::Json),
+        RunFormat::Tap => print_stdout(
+            edge,
+            &super::tap::render(&[super::tap::TapDoc::Ran(&done.file, &done.report)], false),
+            Net::Plain,
+        ),
+    }
+    let report = &done.report;
+    let written = write_files(
+        edge,
+        args,
+        &json,
+        &|| super::junit::render(report),
+        done.har.as_ref(),
+    );
+    if let Some(signal) = interrupted {
+        if let Err(failure) = written {
+            stop(edge, failure);
+        }
+        return exit::code(signal.exit_code());
+    }
+    if let Err(failure) = written {
+        return stop(edge, failure);
+    }
+    exit::code(if succeeded(report) {
+        exit::SUCCESS
+    } else {
+        exit::FAILURE
+    })
+}
+
+/// Writes `text` to standard output through the edge (`Net::Json` for
+/// JSON, whose masking keeps it valid).
+pub fn print_stdout(edge: &Edge, text: &str, net: Net) {
+    let mut out = match net {
+        Net::Json => edge.stdout_json(),
+        _ => edge.stdout(false),
+    };
+    let _ = write!(out, "{}", text.trim_end());
+    let _ = writeln!(out);
+    let _ = out.flush();
 }
 
 /// The report as the command writes it: stamped with the report format's
@@ -527,21 +578,21 @@ fn stamp(
     }
 }
 
-/// Writes the `--report` JSON, the `--junit` XML and the `--har` files, when
-/// asked for.
-fn write_files(
+/// Writes the `--report` JSON (`json`), the `--junit` XML (`junit`,
+/// rendered only when asked for) and the `--har` files, when asked for.
+pub fn write_files(
     edge: &Edge,
-    report: &RunReport,
-    json: &str,
-    har: Option<&Har>,
     args: &RunArgs,
+    json: &str,
+    junit: &dyn Fn() -> String,
+    har: Option<&Har>,
 ) -> Result<(), Stop> {
     if let Some(path) = &args.report {
         edge.write_file(path, &format!("{json}\n"), Net::Json)
             .map_err(|e| Stop::Failure(format!("cannot write the report to {path}: {e}")))?;
     }
     if let Some(path) = &args.junit {
-        edge.write_file(path, &super::junit::render(report), Net::Plain)
+        edge.write_file(path, &junit(), Net::Plain)
             .map_err(|e| Stop::Failure(format!("cannot write the JUnit report to {path}: {e}")))?;
     }
     if let (Some(path), Some(har)) = (&args.har, har) {
@@ -552,7 +603,7 @@ fn write_files(
 }
 
 /// Whether at least one workflow was requested and every requested one succeeded.
-fn succeeded(report: &RunReport) -> bool {
+pub fn succeeded(report: &RunReport) -> bool {
     let mut requested = report
         .workflows
         .iter()

@@ -148,7 +148,8 @@ pub fn build(
     // environment's credentials and the secret inputs join it here.
     let credentials = with_env_credentials(flags.credentials.clone(), &scoped.plan, env)?;
     let mut secrets = credentials.secrets();
-    let (workflows, synthesized) = workflow_inputs(&scoped, &flags, mock.is_some(), &mut secrets)?;
+    let (workflows, synthesized) =
+        workflow_inputs(&scoped, &flags, mock.is_some(), &mut secrets, env)?;
     Ok(RunRequest {
         plan: scoped.plan,
         workflows,
@@ -179,6 +180,7 @@ fn workflow_inputs(
     flags: &Flags,
     mock: bool,
     secrets: &mut Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<WorkflowInputs, Stop> {
     let plan = &scoped.plan;
     let mut requests = Vec::new();
@@ -192,7 +194,7 @@ fn workflow_inputs(
         let Some(wf) = plan.workflow(wi) else {
             continue;
         };
-        let mut inputs = typed_inputs(wf, flags);
+        let mut inputs = typed_inputs(wf, flags, env);
         for v in wf.inputs.secret_values(&inputs) {
             secrets.add_value(v);
         }
@@ -240,10 +242,24 @@ fn names_given(path: &str, given: &[String]) -> bool {
 }
 
 /// The `--inputs` file's values with the `--input` values over them, each
-/// typed by workflow `wi`'s input schema.
-fn typed_inputs(wf: &WorkflowPlan, flags: &Flags) -> Map<String, Value> {
+/// typed by workflow `wi`'s input schema; a declared input neither gives is
+/// read from `ARAZZO_INPUT_<NAME>` in `env` (the name upper-cased, every
+/// other character `_`, as for `ARAZZO_AUTH_*`), typed the same way.
+fn typed_inputs(
+    wf: &WorkflowPlan,
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Map<String, Value> {
     let props = wf.inputs.properties();
     let mut inputs = flags.file_inputs.clone();
+    for p in &props {
+        if inputs.contains_key(&p.name) || flags.raw_inputs.iter().any(|(k, _)| k == &p.name) {
+            continue;
+        }
+        if let Some(v) = env(&input_env_name(&p.name)) {
+            inputs.insert(p.name.clone(), coerce_text(&v, p.ty.as_deref()));
+        }
+    }
     for (k, v) in &flags.raw_inputs {
         let ty = props
             .iter()
@@ -252,6 +268,15 @@ fn typed_inputs(wf: &WorkflowPlan, flags: &Flags) -> Map<String, Value> {
         inputs.insert(k.clone(), coerce_text(v, ty.as_deref()));
     }
     inputs
+}
+
+/// The environment variable an input is read from: `ARAZZO_INPUT_` and the
+/// name upper-cased, every character but a letter or digit as `_`
+/// (`petId` → `ARAZZO_INPUT_PETID`).
+pub fn input_env_name(name: &str) -> String {
+    let auth = arazzo_engine::env_name(name);
+    let bare = auth.strip_prefix("ARAZZO_AUTH_").unwrap_or(&auth);
+    format!("ARAZZO_INPUT_{bare}")
 }
 
 /// Adds credentials from the environment for every scheme the plan knows;
