@@ -127,9 +127,7 @@ pub fn wants_json(args: &[std::ffi::OsString]) -> bool {
 /// errors leave workflows that `--workflow` can still run.
 ///
 /// `run/` prints it through its masking output edge when `--format json`
-/// is asked for (`run::run_async`); until it is called there, it is
-/// reached only by the tests below.
-#[allow(dead_code)]
+/// is asked for (`run::run_async`).
 pub fn stop_document(stop: &crate::run::Stop) -> serde_json::Value {
     use crate::run::{FlagHints, Stop};
     let (code, diagnostics): (u8, Vec<serde_json::Value>) = match stop {

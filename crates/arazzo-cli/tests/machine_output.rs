@@ -330,11 +330,9 @@ fn a_remote_404_says_404_with_the_url() {
     assert!(message.contains(&source), "{v}");
 }
 
-// `run --format json` exit-2 answers: they need `run/mod.rs` to print
-// the failure document (owned elsewhere; see docs/cli.md#json-on-failure).
+// `run --format json` exit-2 answers (docs/cli.md#json-on-failure).
 
 #[test]
-#[ignore = "needs run/mod.rs to print output::stop_document under --format json"]
 fn run_invalid_document_with_json_prints_one_failure_document() {
     let dir = pets("run-invalid");
     std::fs::remove_file(dir.join("pets.openapi.yaml")).unwrap();
@@ -355,7 +353,6 @@ fn run_invalid_document_with_json_prints_one_failure_document() {
 }
 
 #[test]
-#[ignore = "needs run/mod.rs to print output::stop_document under --format json"]
 fn run_missing_inputs_with_json_prints_one_failure_document() {
     let dir = pets("run-missing-input");
     let o = run_in(&dir, &["run", "flow.arazzo.yaml", "--format", "json"]);
@@ -369,7 +366,6 @@ fn run_missing_inputs_with_json_prints_one_failure_document() {
 }
 
 #[test]
-#[ignore = "needs run/mod.rs to print output::stop_document under --format json"]
 fn run_unknown_workflow_with_json_prints_one_failure_document() {
     let dir = pets("run-unknown-workflow");
     let o = run_in(

@@ -84,9 +84,18 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 /// Runs the stages in order and shows why the run stopped, if it did.
 async fn run_async(args: RunArgs, edge: &Edge) -> ExitCode {
-    run_stages(&args, edge)
-        .await
-        .unwrap_or_else(|stop| present::stop(edge, stop))
+    run_stages(&args, edge).await.unwrap_or_else(|stop| {
+        // `--format json`: one JSON document on standard output, also
+        // when the run stops before it has a report (docs/cli.md#json-on-failure).
+        if args.format == args::RunFormat::Json {
+            use std::io::Write;
+            let mut out = edge.stdout_json();
+            let _ = serde_json::to_writer_pretty(&mut out, &crate::output::stop_document(&stop));
+            let _ = writeln!(out);
+            let _ = out.flush();
+        }
+        present::stop(edge, stop)
+    })
 }
 
 /// What every document of a run shares: the parsed flags, the environment
@@ -115,6 +124,19 @@ impl Shared {
 /// credentials and `--header` values, then the environment's and the
 /// secret inputs, then what the run learns (tokens).
 async fn run_stages(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
+    let result = run_documents(args, edge).await;
+    // `--format tap`: a stream with its plan whatever happened.
+    if let (Err(stop), args::RunFormat::Tap) = (&result, args.format) {
+        let why = many::Refusal::of(stop);
+        let file = args.files.join(" ");
+        let stopped = tap::TapDoc::Stopped(&file, why.message().to_string());
+        present::print_stdout(edge, &tap::render(&[stopped], false), edge::Net::Plain);
+    }
+    result
+}
+
+/// [`run_stages`] until a stop.
+async fn run_documents(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
     let documents = files::expand(&args.files)?;
     let mut flags = args::parse(args)?;
     flags.credentials = flags.credentials.with_shared_secrets(edge.secrets());
