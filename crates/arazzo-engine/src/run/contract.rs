@@ -368,6 +368,11 @@ workflows:
         operationId: any
       - stepId: none
         operationId: none
+  - workflowId: strict
+    steps:
+      - stepId: list
+        operationId: listPets
+        successCriteria: [{condition: $statusCode == 201}]
 "#;
 
     fn plan() -> Arc<Plan> {
@@ -526,6 +531,14 @@ workflows:
 
     /// Drives a run of `w` answering every request with `answer`.
     fn drive(mode: CheckResponses, answer: &dyn Fn(&str) -> HttpResponse) -> (Run, usize) {
+        drive_workflow("w", mode, answer)
+    }
+
+    fn drive_workflow(
+        wf: &str,
+        mode: CheckResponses,
+        answer: &dyn Fn(&str) -> HttpResponse,
+    ) -> (Run, usize) {
         let opts = RunOptions {
             check_responses: mode,
             ..RunOptions::default()
@@ -534,7 +547,7 @@ workflows:
             plan(),
             Arc::new(Credentials::new()),
             opts,
-            vec![("w".into(), Map::new())],
+            vec![(wf.into(), Map::new())],
         )
         .unwrap();
         let mut sent = 0;
@@ -593,6 +606,20 @@ workflows:
         );
         assert!(s.error.as_deref().unwrap_or("").contains("(1 problem)"));
         assert!(w.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_failed_criterion_stays_the_reason_and_the_problems_are_kept() {
+        for mode in [CheckResponses::Warn, CheckResponses::Error] {
+            let (run, _) = drive_workflow("strict", mode, &wrong);
+            let s = &run.report().workflows[0].steps[0];
+            assert_eq!(s.status, Status::Failed);
+            assert_eq!(
+                s.failure.as_ref().map(|f| f.kind),
+                Some(FailureKind::Criteria)
+            );
+            assert_eq!(s.contract.len(), 1, "{mode:?}");
+        }
     }
 
     #[test]

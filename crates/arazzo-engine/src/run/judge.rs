@@ -173,6 +173,7 @@ impl Run {
             judged.error = Some(RunError::new(FailureKind::Workflow, message));
         }
         judged.passed = judged.error.is_none();
+        let responded = judged.passed;
         if judged.passed {
             for c in &step.success {
                 if self.out_of_time(clock) {
@@ -199,7 +200,7 @@ impl Run {
                 });
             }
         }
-        if judged.error.is_none() && !judged.interrupted {
+        if responded && !judged.interrupted {
             self.check_contract(step, &mut judged);
         }
         for r in &judged.criteria {
