@@ -373,6 +373,20 @@ fn tap_has_a_plan_and_a_point_per_workflow() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "TAP version 14\nok 1 - first\n1..1\n");
+
+    // A run that cannot start still gives a stream with its plan.
+    let out = run_in(
+        &dir,
+        &["run", "missing.arazzo.yaml", "--format", "tap"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let tap = text(&out.stdout);
+    assert!(
+        tap.starts_with("TAP version 14\nnot ok 1 - missing.arazzo.yaml\n  ---\n"),
+        "{tap}"
+    );
+    assert!(tap.ends_with("  ...\n1..1\n"), "{tap}");
 }
 
 #[test]

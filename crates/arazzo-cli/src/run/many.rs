@@ -120,7 +120,13 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn of(stop: &Stop) -> Refusal {
+    /// The reason, one line.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Why `stop` kept a document from running.
+    pub fn of(stop: &Stop) -> Refusal {
         let usage = |m: &str| {
             json!({"code": "usage", "severity": "error", "message": m,
                    "file": null, "line": null, "column": null, "hint": null, "notes": []})
@@ -131,7 +137,11 @@ impl Refusal {
             Stop::Invalid { diagnostics, .. } => {
                 let (e, w) = arazzo_model::diag::count(diagnostics);
                 (
-                    format!("the document is invalid ({e} errors, {w} warnings); nothing was run"),
+                    format!(
+                        "the document is invalid ({e} error{}, {w} warning{}); nothing was run",
+                        if e == 1 { "" } else { "s" },
+                        if w == 1 { "" } else { "s" }
+                    ),
                     diagnostics.iter().map(|d| d.to_json()).collect(),
                 )
             }
@@ -204,11 +214,7 @@ fn auth_scheme(value: &str) -> &str {
 
 /// Checks that each name given on the command line is known to at least one
 /// document (of those that compiled).
-fn check_names(
-    args: &RunArgs,
-    shared: &Shared,
-    compiled: &[Loaded],
-) -> Result<(), Stop> {
+fn check_names(args: &RunArgs, shared: &Shared, compiled: &[Loaded]) -> Result<(), Stop> {
     let ok: Vec<&Compiled> = compiled
         .iter()
         .filter_map(|(_, _, c)| c.as_ref().ok())
