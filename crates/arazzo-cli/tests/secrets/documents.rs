@@ -161,6 +161,22 @@ pub fn kinds() -> Vec<Kind> {
         inputs: "",
         extra: "",
     });
+    // `--header` values: every one is masked, for every request or one source.
+    let (all, one) = (secret("HdrAll-017", false), secret("HdrSrc-018", false));
+    let mut args = auth(&format!("keyHeader={}", secret("HdrKey-019", false)));
+    args.extend(["--header".to_string(), format!("X-Gateway={all}")]);
+    args.extend(["--header".to_string(), format!("api:X-Source={one}")]);
+    kinds.push(Kind {
+        name: "header-flags",
+        operation: "keyHeader",
+        args,
+        env: vec![],
+        sent: vec![format!("x-gateway: {all}"), format!("x-source: {one}")],
+        secrets: vec![all, one, secret("HdrKey-019", false)],
+        pairs: vec![],
+        inputs: "",
+        extra: "",
+    });
     let s = secret("KeyQry-002", true);
     kinds.push(Kind {
         name: "api-key-query",
