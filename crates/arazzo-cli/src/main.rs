@@ -88,6 +88,11 @@ fn shortcut(first: &std::ffi::OsStr) -> Shortcut {
     if text.is_some_and(|t| t.starts_with("http://") || t.starts_with("https://")) {
         return Shortcut::Run;
     }
+    // A glob pattern (`'flows/*.arazzo.yaml'`): `run` expands it, or says
+    // that nothing matches.
+    if text.is_some_and(|t| t.contains(['*', '?'])) {
+        return Shortcut::Run;
+    }
     // A path that cannot be checked (a permission problem) is left to `run`,
     // which says what is wrong with it.
     if std::path::Path::new(first).try_exists().unwrap_or(true) {

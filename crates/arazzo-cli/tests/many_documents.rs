@@ -241,6 +241,16 @@ fn two_files_a_directory_and_a_glob_give_one_report_valid_against_the_schema() {
         ["d2/sub/c.arazzo.yaml", "d1/a.arazzo.yaml"]
     );
 
+    // The `arazzo-run FILE` shortcut takes a pattern too.
+    let out = run_in(
+        &dir,
+        &["d1/*.arazzo.yaml", "--mock", "--format", "json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(files_of(&report), ["d1/a.arazzo.yaml", "d1/b.arazzo.yaml"]);
+
     // One document keeps the single-document shape.
     let out = run_in(
         &dir,
