@@ -84,7 +84,8 @@ pub async fn run(
             }
             continue;
         }
-        if pretty {
+        // `-q`: the failures name their document (file:line).
+        if pretty && !args.quiet {
             let mut out = edge.stdout(false);
             let _ = writeln!(out, "\n── {} ──", clean_line(&file));
             let _ = out.flush();
@@ -325,6 +326,8 @@ fn finish(
         .filter(|(_, r)| r.as_ref().is_ok_and(|c| !present::succeeded(&c.report)))
         .count();
     match args.format {
+        // `-q`: nothing on standard output for a run that succeeded.
+        RunFormat::Pretty if args.quiet && refused == 0 && failed == 0 => {}
         RunFormat::Pretty => grand_total(edge, &json, results.len(), refused),
         RunFormat::Json => present::print_stdout(edge, &text, Net::Json),
         RunFormat::Tap => {
