@@ -225,19 +225,24 @@ fn check_names(args: &RunArgs, shared: &Shared, compiled: &[Loaded]) -> Result<(
         // as it runs.
         return Ok(());
     }
-    let unknown = |what: &str, flag: &str, name: &str, known: &mut Vec<String>| {
+    let unknown = |(one, what): (&str, &str), flag: &str, name: &str, known: &mut Vec<String>| {
         known.sort();
         known.dedup();
         let k: Vec<&str> = known.iter().map(String::as_str).collect();
         Stop::Usage(format!(
-            "{flag}: no document has {what} `{name}`{}; {}",
+            "{flag}: no document has {one} `{name}`{}; {}",
             crate::suggest::did_you_mean(crate::suggest::closest(name, &k)),
             crate::suggest::listing(&k, what)
         ))
     };
     let mut ids: Vec<String> = ok.iter().flat_map(|c| workflow_ids(c)).collect();
     if let Some(w) = args.workflows.iter().find(|w| !ids.contains(w)) {
-        return Err(unknown("workflows", "--workflow", w, &mut ids));
+        return Err(unknown(
+            ("a workflow", "workflows"),
+            "--workflow",
+            w,
+            &mut ids,
+        ));
     }
     let mut schemes: Vec<String> = ok.iter().flat_map(|c| scheme_names(c)).collect();
     if let Some(a) = args
@@ -246,7 +251,12 @@ fn check_names(args: &RunArgs, shared: &Shared, compiled: &[Loaded]) -> Result<(
         .find(|a| !schemes.iter().any(|s| s == auth_scheme(a)))
     {
         let name = auth_scheme(a).to_string();
-        return Err(unknown("security schemes", "--auth", &name, &mut schemes));
+        return Err(unknown(
+            ("a security scheme", "security schemes"),
+            "--auth",
+            &name,
+            &mut schemes,
+        ));
     }
     let mut sources: Vec<String> = compiled
         .iter()
@@ -275,7 +285,7 @@ fn check_names(args: &RunArgs, shared: &Shared, compiled: &[Loaded]) -> Result<(
     for (flag, name) in given {
         let first = name.split('.').next().unwrap_or(name);
         if !sources.iter().any(|s| s == first) {
-            return Err(unknown("sources", flag, first, &mut sources));
+            return Err(unknown(("a source", "sources"), flag, first, &mut sources));
         }
     }
     Ok(())
