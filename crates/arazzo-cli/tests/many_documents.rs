@@ -3,7 +3,8 @@
 //! `docs/report-schema.json`), one JUnit file (a suite per document) and TAP;
 //! `--header` reaching a loopback server (and `SOURCE:` only its source);
 //! `--env-file` supplying a credential and an input, the real environment
-//! winning, and a malformed file refused with its line.
+//! winning, and a malformed file refused with its line; a signal stopping
+//! the run before the next document starts.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
@@ -627,4 +628,82 @@ fn an_env_file_supplies_a_credential_and_an_input_and_the_environment_wins() {
     let err = text(&out.stderr);
     assert!(err.contains("bad.env:3:"), "{err}");
     assert!(!err.contains("this-is-secret-ish"), "{err}");
+}
+
+/// SIGINT during the first of two documents: that document's run stops
+/// cleanly, the second does not start, the report holds what ran, and the
+/// exit code is 130.
+#[cfg(unix)]
+#[test]
+fn a_signal_stops_the_run_and_later_documents_do_not_start() {
+    use std::time::{Duration, Instant};
+    // A server that reads a request and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = tx.send(());
+            held.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let dir = workdir("signal");
+    descriptions(&dir, &base);
+    std::fs::write(
+        dir.join("a.arazzo.yaml"),
+        arazzo("first", false, false, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.arazzo.yaml"),
+        arazzo("second", false, false, false),
+    )
+    .unwrap();
+    let report = dir.join("report.json");
+    let mut child = Command::new(bin())
+        .current_dir(&dir)
+        .args(["run", "a.arazzo.yaml", "b.arazzo.yaml", "--input", "name=x"])
+        .args(["--report", report.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(files_of(&report), ["a.arazzo.yaml"]);
+    let wf = &report["documents"][0]["workflows"][0];
+    assert_eq!(wf["status"], "failed");
+    assert!(
+        wf["error"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted by SIGINT"),
+        "{wf}"
+    );
+    assert!(
+        schema_errors(&report).is_empty(),
+        "{:?}",
+        schema_errors(&report)
+    );
 }
