@@ -539,17 +539,21 @@ workflows:
         mode: CheckResponses,
         answer: &dyn Fn(&str) -> HttpResponse,
     ) -> (Run, usize) {
+        drive_with(wf, mode, Credentials::new(), answer)
+    }
+
+    fn drive_with(
+        wf: &str,
+        mode: CheckResponses,
+        creds: Credentials,
+        answer: &dyn Fn(&str) -> HttpResponse,
+    ) -> (Run, usize) {
         let opts = RunOptions {
             check_responses: mode,
             ..RunOptions::default()
         };
-        let mut run = Run::new(
-            plan(),
-            Arc::new(Credentials::new()),
-            opts,
-            vec![(wf.into(), Map::new())],
-        )
-        .unwrap();
+        let mut run =
+            Run::new(plan(), Arc::new(creds), opts, vec![(wf.into(), Map::new())]).unwrap();
         let mut sent = 0;
         for now in 0..100u64 {
             match run.next(now) {
@@ -620,6 +624,23 @@ workflows:
             );
             assert_eq!(s.contract.len(), 1, "{mode:?}");
         }
+    }
+
+    #[test]
+    fn a_secret_the_body_echoes_is_masked_in_the_problems() {
+        const SECRET: &str = "k3y-Very-Secret-77";
+        let mut creds = Credentials::new();
+        creds.set("key", SECRET).unwrap();
+        let echo = |_: &str| HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: json!([{"id": SECRET, SECRET: 1}]).to_string().into_bytes(),
+        };
+        let (run, _) = drive_with("w", CheckResponses::Warn, creds, &echo);
+        let w = &run.report().workflows[0];
+        let shown = format!("{:?} {:?}", w.steps[0].contract, w.warnings);
+        assert!(shown.contains("is not of type"), "{shown}");
+        assert!(!shown.contains(SECRET), "{shown}");
     }
 
     #[test]
