@@ -51,7 +51,18 @@ pub fn run(args: GraphArgs) -> ExitCode {
         Some(id) => match doc.workflow(id) {
             Some(w) => reachable(&doc, w),
             None => {
-                let _ = writeln!(anstream::stderr(), "error: there is no workflow `{id}`");
+                let ids: Vec<&str> = doc
+                    .workflows
+                    .iter()
+                    .map(|w| w.workflow_id.as_str())
+                    .collect();
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "error: there is no workflow `{}`{}; {}",
+                    crate::suggest::shown(id),
+                    crate::suggest::did_you_mean(crate::suggest::closest(id, &ids)),
+                    crate::suggest::listing(&ids, "workflows")
+                );
                 return exit::code(exit::INVALID);
             }
         },

@@ -193,6 +193,22 @@ fn an_unknown_workflow_names_the_closest_and_lists_the_workflows() {
     assert!(e.contains("did you mean `wf1`?"), "{e}");
     assert!(e.contains("there are 20 workflows"), "{e}");
     assert!(!e.contains("wf19"), "{e}");
+    // `graph --workflow` answers the same way.
+    let out = run_in(
+        &dir,
+        &[
+            "graph",
+            &flagship(),
+            "--workflow",
+            "connect-acount-onboarding",
+        ],
+    );
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("there is no workflow `connect-acount-onboarding` (did you mean `connect-account-onboarding`?); the workflows are: connect-account-onboarding"),
+        "{e}"
+    );
 }
 
 #[test]
