@@ -156,12 +156,12 @@ fn junit(dir: &std::path::Path) -> String {
 
 /// Checks what the report and the JUnit file say of a run stopped with
 /// `reason` while step `wait` waited for its response.
-fn assert_stopped_in_step(dir: &std::path::Path, reason: &str) {
+fn assert_stopped_in_step(dir: &std::path::Path, reason: &str, kind: &str) {
     let r = report(dir);
     let wf = &r["workflows"][0];
     assert_eq!(wf["status"], "failed", "{r:#}");
     assert_eq!(wf["error"], reason, "{r:#}");
-    assert_eq!(wf["failure"]["kind"], "limit", "{r:#}");
+    assert_eq!(wf["failure"]["kind"], kind, "{r:#}");
     // The step in flight is in the trace, failed with the reason.
     let step = &wf["steps"][0];
     assert_eq!(step["stepId"], "wait", "{r:#}");
@@ -196,7 +196,7 @@ async fn run_timeout_stops_a_request_in_flight() {
         text(&out.stdout)
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert_stopped_in_step(&dir, "the run exceeded its time limit of 1 s");
+    assert_stopped_in_step(&dir, "the run exceeded its time limit of 1 s", "limit");
 }
 
 /// Sends `signal` (`INT`, `TERM`) to the child once its request has reached
@@ -238,7 +238,11 @@ async fn sigint_stops_the_run_cleanly() {
     );
     assert!(stdout.contains("1 of 1 workflow failed"), "{stdout}");
     assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
-    assert_stopped_in_step(&dir, "the run was interrupted by SIGINT (Ctrl-C)");
+    assert_stopped_in_step(
+        &dir,
+        "the run was interrupted by SIGINT (Ctrl-C)",
+        "interrupted",
+    );
 }
 
 /// SIGTERM stops the run the same way, with exit 143.
@@ -253,5 +257,5 @@ async fn sigterm_stops_the_run_cleanly() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert_stopped_in_step(&dir, "the run was stopped by SIGTERM");
+    assert_stopped_in_step(&dir, "the run was stopped by SIGTERM", "interrupted");
 }

@@ -112,6 +112,9 @@ named! {
         Action = "action",
         /// A limit of the run was reached (steps, retries, nesting, time).
         Limit = "limit",
+        /// The run was stopped from outside ([`Run::abort`](crate::Run::abort):
+        /// SIGINT or SIGTERM in the CLI, an embedder's shutdown).
+        Interrupted = "interrupted",
         /// The step's target cannot be executed.
         Unsupported = "unsupported",
         /// The response does not match the operation's OpenAPI description

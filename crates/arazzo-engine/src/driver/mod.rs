@@ -352,7 +352,7 @@ impl Engine {
     /// wait in flight is dropped, which cancels it, and the run is
     /// [aborted](Run::abort) with the reason `stop` gives. Its step is
     /// recorded as failed with that reason, the workflows still running fail
-    /// with it (a [`FailureKind::Limit`](crate::report::FailureKind) failure),
+    /// with it (an [`Interrupted`](crate::report::FailureKind::Interrupted) failure),
     /// workflows not yet started do not start, and the report returned holds
     /// what happened until then. The CLI stops this way on SIGINT and SIGTERM.
     pub async fn run_all_until(
@@ -448,7 +448,7 @@ workflows:
         assert_eq!(wf.error.as_deref(), Some(reason));
         assert_eq!(
             wf.failure.as_ref().map(|f| f.kind),
-            Some(FailureKind::Limit)
+            Some(FailureKind::Interrupted)
         );
         assert_eq!(wf.steps.len(), 1, "{report:#?}");
         let step = &wf.steps[0];

@@ -380,7 +380,7 @@ impl Run {
                 && !self.st.frames.is_empty()
             {
                 self.record_cut_exchange(clock);
-                self.fail(FailureKind::Limit, reason, clock);
+                self.fail(self.abort_kind(), reason, clock);
                 continue;
             }
             let Some(frame) = self.st.frames.last() else {
@@ -422,8 +422,9 @@ impl Run {
 
     /// Stops the run from outside: a signal, a shutdown, a caller's own
     /// deadline. `reason` becomes the error of every workflow execution still
-    /// running (a [`FailureKind::Limit`] failure, like the run's time limit);
-    /// workflows not yet started do not start.
+    /// running (a [`FailureKind::Interrupted`] failure, where the run's own
+    /// limits give [`FailureKind::Limit`]); workflows not yet started do not
+    /// start.
     ///
     /// The command the run waits on is abandoned: a request in flight is
     /// recorded as its step's failed execution (with `reason`, the request
@@ -437,6 +438,7 @@ impl Run {
         let reason = reason.into();
         if self.st.abort.is_none() {
             self.st.abort = Some(reason.clone());
+            self.st.interrupted = true;
         }
         match self.st.waiting.take() {
             Some(Waiting::Response { .. }) => {

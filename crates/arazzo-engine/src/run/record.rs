@@ -98,7 +98,10 @@ impl Run {
     fn failure_at(&self, wf_i: WorkflowIndex, pc: usize, kind: FailureKind) -> Option<Failure> {
         let wf = self.plan.workflow(wf_i)?;
         let step = match kind {
-            FailureKind::Inputs | FailureKind::Limit | FailureKind::Internal => None,
+            FailureKind::Inputs
+            | FailureKind::Limit
+            | FailureKind::Interrupted
+            | FailureKind::Internal => None,
             _ => wf.steps.get(pc).map(|_| pc),
         };
         Some(Failure {
@@ -502,7 +505,17 @@ impl Run {
             .abort
             .clone()
             .unwrap_or_else(|| "the run was stopped".into());
-        RunError::new(FailureKind::Limit, reason)
+        RunError::new(self.abort_kind(), reason)
+    }
+
+    /// The failure kind of a stopped run: `interrupted` when it was stopped
+    /// from outside ([`Run::abort`]), `limit` when it reached one of its limits.
+    pub(super) fn abort_kind(&self) -> FailureKind {
+        if self.st.interrupted {
+            FailureKind::Interrupted
+        } else {
+            FailureKind::Limit
+        }
     }
 }
 

@@ -315,6 +315,10 @@ pub struct RunState {
     pub(crate) next_id: u64,
     pub(crate) waiting: Option<Waiting>,
     pub(crate) abort: Option<String>,
+    /// Whether `abort` came from [`Run::abort`](super::Run::abort) (failure
+    /// kind `interrupted`) rather than a limit of the run (`limit`).
+    #[serde(default)]
+    pub(crate) interrupted: bool,
     pub(crate) wall_clock_offset_ms: u64,
 }
 
@@ -336,6 +340,7 @@ impl RunState {
             next_id: 0,
             waiting: None,
             abort: None,
+            interrupted: false,
             wall_clock_offset_ms: 0,
         }
     }
