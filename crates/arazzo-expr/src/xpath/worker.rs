@@ -86,13 +86,21 @@ pub(crate) fn run<T: Send + 'static>(
                 STRAGGLERS.fetch_sub(1, Ordering::AcqRel);
             }
         });
-    if let Err(e) = spawned {
-        return Err(Failure::Limit(format!(
-            "cannot start a thread to evaluate XPath: {e}"
-        )));
-    }
+    let worker = match spawned {
+        Ok(handle) => handle,
+        Err(e) => {
+            return Err(Failure::Limit(format!(
+                "cannot start a thread to evaluate XPath: {e}"
+            )));
+        }
+    };
     match rx.recv_timeout(XPATH_TIME_LIMIT) {
-        Ok(out) => out,
+        Ok(out) => {
+            // The value is sent; wait for the thread's own teardown too, so that a
+            // finished evaluation leaves no thread behind (only a straggler does).
+            let _ = worker.join();
+            out
+        }
         Err(RecvTimeoutError::Timeout) => {
             // Count the straggler before marking it, so that its own decrement (which
             // only happens after it sees the mark) never comes first.
@@ -100,6 +108,7 @@ pub(crate) fn run<T: Send + 'static>(
             if state.swap(ABANDONED, Ordering::AcqRel) == DONE {
                 // It finished in between: not a straggler, and its value is there.
                 STRAGGLERS.fetch_sub(1, Ordering::AcqRel);
+                let _ = worker.join();
                 return rx
                     .recv()
                     .unwrap_or_else(|_| Err(Failure::Query("the XPath evaluator stopped".into())));
@@ -110,6 +119,7 @@ pub(crate) fn run<T: Send + 'static>(
             )))
         }
         Err(RecvTimeoutError::Disconnected) => {
+            let _ = worker.join();
             Err(Failure::Query("the XPath evaluator stopped".into()))
         }
     }
