@@ -331,20 +331,8 @@ impl Engine {
         requests: Vec<(String, Map<String, Value>)>,
         on_event: &mut (dyn FnMut(Event) + Send),
     ) -> Result<RunReport, StartError> {
-        let mut run = Run::new(
-            self.plan.clone(),
-            self.credentials.clone(),
-            self.options.clone(),
-            requests,
-        )?;
-        drive(
-            &mut run,
-            self.transport.as_ref(),
-            self.clock.as_ref(),
-            on_event,
-        )
-        .await;
-        Ok(run.report().clone())
+        self.run_all_until(requests, on_event, std::future::pending())
+            .await
     }
 
     /// [`Engine::run_all`], stopped early when `stop` completes (a signal,
