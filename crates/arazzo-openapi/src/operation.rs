@@ -181,20 +181,27 @@ impl Operation {
     }
 }
 
-/// Builds the operation for an index entry.
-pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
-    let root = &api.doc.value;
+/// The path item of an index entry (its `$ref` followed) with the URL of the
+/// document it lives in, and the raw operation object in it; `null` for
+/// what cannot be found.
+pub(crate) fn raw<'a>(
+    api: &'a OpenApi,
+    entry: &OpEntry,
+    store: &'a Store,
+) -> (Url, &'a Value, &'a Value) {
     let item_ptr = format!("/paths/{}", escape_token(&entry.path));
-    let item = root
+    let item = api
+        .doc
+        .value
         .pointer(&item_ptr)
         .and_then(|v| store.resolve(&api.url, v).ok());
-    let item_url = item
-        .map(|f| f.url.clone())
-        .unwrap_or_else(|| api.url.clone());
-    let item = item.map(|f| f.value).unwrap_or(&Value::Null);
+    let (item_url, item) = match item {
+        Some(f) => (f.url.clone(), f.value),
+        None => (api.url.clone(), &Value::Null),
+    };
     let op = if entry.pointer.contains("/additionalOperations/") {
         item.get("additionalOperations")
-            .and_then(|m| m.as_object())
+            .and_then(Value::as_object)
             .and_then(|m| {
                 m.iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(&entry.method))
@@ -204,6 +211,13 @@ pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
     } else {
         item.get(&entry.method).unwrap_or(&Value::Null)
     };
+    (item_url, item, op)
+}
+
+/// Builds the operation for an index entry.
+pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> Operation {
+    let root = &api.doc.value;
+    let (item_url, item, op) = raw(api, entry, store);
     let mut problems = Vec::new();
     let mut unresolved_refs = Vec::new();
     let swagger = api.version == Version::Swagger2;

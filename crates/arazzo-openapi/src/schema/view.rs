@@ -7,7 +7,6 @@
 use crate::operation::{self, Operation};
 use crate::serialize::ParamLocation;
 use crate::{OpEntry, OpenApi, Store, Version};
-use arazzo_expr::JsonPointer;
 use serde_json::Value;
 use url::Url;
 
@@ -40,28 +39,7 @@ impl OpView {
     pub fn build(api: &OpenApi, entry: &OpEntry, store: &Store) -> OpView {
         let op = operation::build(api, entry, store);
         let swagger = api.version == Version::Swagger2;
-        let item_ptr = JsonPointer::from_tokens(["paths", entry.path.as_str()]).to_string();
-        let item = api
-            .doc
-            .value
-            .pointer(&item_ptr)
-            .and_then(|v| store.resolve(&api.url, v).ok());
-        let (item_url, item) = match item {
-            Some(f) => (f.url.clone(), f.value),
-            None => (api.url.clone(), &Value::Null),
-        };
-        let raw_op = if entry.pointer.contains("/additionalOperations/") {
-            item.get("additionalOperations")
-                .and_then(Value::as_object)
-                .and_then(|m| {
-                    m.iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(&entry.method))
-                        .map(|(_, v)| v)
-                })
-                .unwrap_or(&Value::Null)
-        } else {
-            item.get(&entry.method).unwrap_or(&Value::Null)
-        };
+        let (item_url, item, raw_op) = operation::raw(api, entry, store);
 
         // Parameters, located: path-level ones, overridden by operation-level ones.
         let mut located: Vec<(String, String, Url, &Value)> = Vec::new();
