@@ -6,6 +6,8 @@
 //! stamped with its version, the tool, the document, the times and totals.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -210,15 +212,6 @@ fn step<'a>(report: &'a Value, wf: &str, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {wf}.{id} in {report}"))
 }
 
-fn schema_errors(report: &Value) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report-schema.json");
-    let schema: Value = serde_json::from_str(&read(&root)).unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
-    v.iter_errors(report)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn a_failed_step_shows_status_headers_and_body_in_every_output() {
     let dir = workdir("explain");
@@ -257,7 +250,7 @@ fn a_failed_step_shows_status_headers_and_body_in_every_output() {
 
     // The JSON report.
     let r: Value = serde_json::from_str(&read(&report)).unwrap();
-    assert_eq!(schema_errors(&r), Vec::<String>::new());
+    assert_eq!(common::report_schema_errors(&r), Vec::<String>::new());
     let boom = step(&r, "explain", "boom");
     assert_eq!(boom["statusCode"], 500);
     let resp = &boom["response"];
@@ -451,7 +444,7 @@ fn the_report_names_its_version_tool_document_times_and_totals() {
     let out = run(&dir, &server, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(schema_errors(&r), Vec::<String>::new());
+    assert_eq!(common::report_schema_errors(&r), Vec::<String>::new());
     assert_eq!(r["reportVersion"], 2);
     assert_eq!(r["tool"]["name"], "arazzo-run");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));

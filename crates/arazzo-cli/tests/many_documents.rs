@@ -7,6 +7,8 @@
 //! the run before the next document starts.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -17,10 +19,6 @@ use serde_json::Value;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_arazzo-run")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// A fresh directory for one test.
@@ -136,17 +134,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn schema_errors(report: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/report-schema.json")).unwrap(),
-    )
-    .unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
-    v.iter_errors(report)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
-}
-
 /// Three documents for offline runs: `d1/a` (succeeds), `d1/b` (fails:
 /// expects 299), `d2/sub/c` (succeeds).
 fn three_documents(name: &str) -> PathBuf {
@@ -205,9 +192,9 @@ fn two_files_a_directory_and_a_glob_give_one_report_valid_against_the_schema() {
     assert_eq!(report["totals"]["workflows"]["succeeded"], 2);
     assert_eq!(report["totals"]["documents"]["ran"], 2);
     assert!(
-        schema_errors(&report).is_empty(),
+        common::report_schema_errors(&report).is_empty(),
         "{:?}",
-        schema_errors(&report)
+        common::report_schema_errors(&report)
     );
 
     // A directory: its documents, sorted; one fails, so the exit code is 1.
@@ -217,9 +204,9 @@ fn two_files_a_directory_and_a_glob_give_one_report_valid_against_the_schema() {
     assert_eq!(files_of(&report), ["d1/a.arazzo.yaml", "d1/b.arazzo.yaml"]);
     assert_eq!(report["documents"][1]["workflows"][0]["status"], "failed");
     assert!(
-        schema_errors(&report).is_empty(),
+        common::report_schema_errors(&report).is_empty(),
         "{:?}",
-        schema_errors(&report)
+        common::report_schema_errors(&report)
     );
 
     // A glob the program expands itself (`**` too), and a file.
@@ -262,9 +249,9 @@ fn two_files_a_directory_and_a_glob_give_one_report_valid_against_the_schema() {
     assert!(report.get("documents").is_none());
     assert_eq!(report["file"], "d1/a.arazzo.yaml");
     assert!(
-        schema_errors(&report).is_empty(),
+        common::report_schema_errors(&report).is_empty(),
         "{:?}",
-        schema_errors(&report)
+        common::report_schema_errors(&report)
     );
 
     // A pattern that matches nothing is a usage error.
@@ -316,9 +303,9 @@ fn an_invalid_document_is_reported_the_others_still_run_and_the_exit_code_is_2()
     );
     assert_eq!(report["totals"]["documents"]["invalid"], 1);
     assert!(
-        schema_errors(&report).is_empty(),
+        common::report_schema_errors(&report).is_empty(),
         "{:?}",
-        schema_errors(&report)
+        common::report_schema_errors(&report)
     );
 
     // JUnit: one suite per document, the invalid one with an error.
@@ -702,8 +689,8 @@ fn a_signal_stops_the_run_and_later_documents_do_not_start() {
         "{wf}"
     );
     assert!(
-        schema_errors(&report).is_empty(),
+        common::report_schema_errors(&report).is_empty(),
         "{:?}",
-        schema_errors(&report)
+        common::report_schema_errors(&report)
     );
 }

@@ -5,6 +5,8 @@
 //! `--allow`, and no spinner left behind on a terminal.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -356,14 +358,7 @@ fn a_failure_shows_the_document_warning_it_follows_from() {
     );
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     // The published schema describes the field.
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report-schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+    let errors = common::report_schema_errors(&report);
     assert!(errors.is_empty(), "{errors:#?}");
     for failure in [
         &report["workflows"][0]["failure"],

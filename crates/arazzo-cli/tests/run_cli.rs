@@ -2,6 +2,8 @@
 //! Connect simulator on loopback.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -61,17 +63,6 @@ fn auth_flags(sim: &Simulator) -> (String, String) {
     )
 }
 
-fn schema_errors(report: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/report-schema.json")).unwrap(),
-    )
-    .unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
-    v.iter_errors(report)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
-}
-
 #[tokio::test]
 async fn flagship_json_report_matches_the_schema_and_hides_secrets() {
     let sim = sim().await;
@@ -103,7 +94,7 @@ async fn flagship_json_report_matches_the_schema_and_hides_secrets() {
         text(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(schema_errors(&report), Vec::<String>::new());
+    assert_eq!(common::report_schema_errors(&report), Vec::<String>::new());
     let wf = &report["workflows"][0];
     assert_eq!(wf["status"], "succeeded");
     assert_eq!(wf["steps"].as_array().unwrap().len(), 3);
@@ -342,7 +333,7 @@ async fn report_and_junit_files() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(schema_errors(&r), Vec::<String>::new());
+    assert_eq!(common::report_schema_errors(&r), Vec::<String>::new());
     let x = std::fs::read_to_string(&junit).unwrap();
     let redacted = redact_times(&x);
     let expected = [
