@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::text;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -156,10 +157,6 @@ fn run(dir: &Path, url: &str, extra: &[&str]) -> Output {
         .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn steps(report: &Value) -> &Vec<Value> {

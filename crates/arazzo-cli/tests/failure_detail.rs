@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::{bin, text};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -155,10 +156,6 @@ fn serve(mut stream: TcpStream, count: &AtomicUsize) {
     let _ = stream.write_all(body.as_bytes());
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
-
 /// A fresh directory with the documents, for one test.
 fn workdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -185,10 +182,6 @@ fn run(dir: &Path, server: &Server, extra: &[&str]) -> Output {
         .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn read(path: &Path) -> String {

@@ -8,20 +8,15 @@
 //! fails on the code that used such strings as literal text.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{bin, text};
+
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
 
 /// A fresh folder for this test's documents, with the OpenAPI description.
 fn folder(name: &str) -> PathBuf {

@@ -8,19 +8,14 @@
 //! generous time limit after which the process is killed.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{bin, text};
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
 
 /// How long a command may run before it counts as hung. Generous: the
 /// commands take well under a second when they work.

@@ -5,19 +5,14 @@
 //! its deadline, and report the time evaluation took).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{bin, text};
+
 use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
 
 /// A fresh folder for this test's documents.
 fn folder(name: &str) -> PathBuf {

@@ -7,6 +7,9 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{bin, text};
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -15,14 +18,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
 
 const API: &str = r#"
 openapi: 3.1.0

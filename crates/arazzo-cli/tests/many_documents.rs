@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::{bin, text};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -16,10 +17,6 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
 
 /// A fresh directory for one test.
 fn workdir(name: &str) -> PathBuf {
@@ -128,10 +125,6 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Three documents for offline runs: `d1/a` (succeeds), `d1/b` (fails:

@@ -6,13 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::{bin, text};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -155,10 +152,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .env_remove("CLICOLOR_FORCE")
         .output()
         .unwrap()
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
 }
 
 fn flagship_mock(extra: &[&str]) -> Output {

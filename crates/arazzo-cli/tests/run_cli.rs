@@ -3,16 +3,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::{bin, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use pipedream_sim::{Operation, SimConfig, Simulator};
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_arazzo-run")
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -41,10 +38,6 @@ async fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().await.unwrap()
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
 }
 
 async fn sim() -> Simulator {

@@ -19,6 +19,9 @@
 //! characters (a secret cut short by a truncated body or value).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::text;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::Ordering;
@@ -125,10 +128,6 @@ fn run(args: &[String], env: &[(String, String)], color: bool) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The ways each kind is run: flags and which files it writes.
