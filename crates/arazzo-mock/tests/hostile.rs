@@ -352,6 +352,7 @@ async fn oauth2_token_urls_on_another_host_are_served() {
         .unwrap();
     assert_eq!(token_url.origin(), server.base_url().origin());
     assert_eq!(token_url.path(), "/oauth2/token");
+    arazzo_openapi::fetch::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let r = client
         .post(token_url.clone())

@@ -26,6 +26,7 @@ async fn start(options: MockOptions) -> MockServer {
 }
 
 fn client() -> reqwest::Client {
+    arazzo_openapi::fetch::install_tls_provider();
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
@@ -406,7 +407,7 @@ async fn expected_values_are_answered_where_the_schema_allows() {
         {"body": "/steps", "member": "/state", "value": "finished"},
         {"header": "X-Powered-By", "value": "Express"},
         {"header": "Content-Type", "value": "application/json; charset=utf-8"}]"#;
-    let response = reqwest::Client::new()
+    let response = client()
         .get(url)
         .header("arazzo-expect", expect.replace('\n', ""))
         .send()
@@ -429,7 +430,7 @@ async fn expected_values_are_answered_where_the_schema_allows() {
         "{notes:?}"
     );
     // Another media type than the body's is not claimed.
-    let other = reqwest::Client::new()
+    let other = client()
         .get(server.base_url().join("/jobs/9").unwrap())
         .header(
             "arazzo-expect",

@@ -230,6 +230,16 @@ impl DefaultFetcher {
     }
 }
 
+/// Makes rustls on `ring` the process's TLS crypto provider, unless one is
+/// installed already (an embedder's own choice wins). Every reqwest client
+/// of arazzo-run is built after this: reqwest is compiled without a provider
+/// of its own and would panic without one.
+#[cfg(feature = "http")]
+pub fn install_tls_provider() {
+    // An error means a provider is installed already, which is what is wanted.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(feature = "http")]
 mod remote {
     use std::sync::OnceLock;
@@ -255,6 +265,7 @@ mod remote {
                     .enable_all()
                     .build()
                     .map_err(|e| e.to_string())?;
+                super::install_tls_provider();
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::custom(same_origin))
                     .referer(false)

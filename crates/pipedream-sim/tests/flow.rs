@@ -256,11 +256,11 @@ async fn operations_parse_from_their_operation_ids() {
 async fn shutdown_stops_the_server_and_drop_is_safe() {
     let sim = sim().await;
     let url = format!("{}/v1/oauth/token", sim.base_url());
-    let c = reqwest::Client::new();
+    let c = common::http_client();
     let r = c.post(&url).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
     sim.shutdown().await;
-    let fresh = reqwest::Client::new();
+    let fresh = common::http_client();
     assert!(fresh.post(&url).json(&json!({})).send().await.is_err());
 
     let dropped = common::sim().await;

@@ -1,5 +1,6 @@
 //! The default driver parts: HTTP over reqwest, time on tokio.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use arazzo_openapi::HttpRequest;
@@ -66,30 +67,95 @@ impl Default for HttpOptions {
 const IDLE_CONNECTION: Duration = Duration::from_secs(4);
 
 /// The reqwest transport.
+///
+/// Its clients are built on first use, and the one for `https` URLs is built
+/// apart: loading the system's trust roots is the largest single cost of a
+/// short run's start (a few milliseconds, every root certificate parsed), so a
+/// run that only talks plain HTTP — a loopback mock or stand-in, a CI service
+/// container — never pays it. Clones share the clients and their connection
+/// pools.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
-    client: reqwest::Client,
+    clients: Arc<Clients>,
     max_bytes: usize,
 }
 
-impl ReqwestTransport {
-    /// A transport with its own connection pool.
-    pub fn new(options: &HttpOptions) -> Result<ReqwestTransport, EngineError> {
-        let client = reqwest::Client::builder()
+#[derive(Debug)]
+struct Clients {
+    options: HttpOptions,
+    /// For `http` URLs: no trust roots loaded (an `https` URL never reaches it).
+    plain: OnceLock<Result<reqwest::Client, String>>,
+    /// For `https` URLs, and for every URL when a proxy is configured (the
+    /// proxy itself may speak TLS).
+    tls: OnceLock<Result<reqwest::Client, String>>,
+    /// Whether the environment names a proxy.
+    proxied: bool,
+}
+
+/// The variables reqwest's system-proxy support reads.
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+impl Clients {
+    fn builder(&self) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
+            .connect_timeout(self.options.connect_timeout)
             // An idle connection is dropped before the usual server keep-alive
             // timeouts (Node.js 5 s; our own loopback servers 10 s) can close
             // it: a request sent on a connection the server is closing fails
             // with "connection closed before message completed", and a POST
             // cannot be retried safely.
             .pool_idle_timeout(IDLE_CONNECTION)
-            .danger_accept_invalid_certs(options.insecure)
-            .user_agent(options.user_agent.clone())
-            .build()
-            .map_err(|e| EngineError::HttpClient(e.to_string()))?;
+            .danger_accept_invalid_certs(self.options.insecure)
+            .user_agent(self.options.user_agent.clone())
+    }
+
+    /// The client for `url`, built on first use.
+    fn client(&self, url: &str) -> Result<&reqwest::Client, TransportError> {
+        let plain = !self.proxied
+            && url
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+        let slot = if plain { &self.plain } else { &self.tls };
+        let built = slot.get_or_init(|| {
+            arazzo_openapi::fetch::install_tls_provider();
+            let builder = if plain {
+                // An empty root store: nothing is read from the system.
+                self.builder().tls_certs_only(Vec::new())
+            } else {
+                self.builder()
+            };
+            builder.build().map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(|e| {
+            TransportError::Failed(format!("the HTTP client could not be set up: {e}"))
+        })
+    }
+}
+
+impl ReqwestTransport {
+    /// A transport with its own connection pools.
+    ///
+    /// Nothing is set up until the first request: a client that cannot be
+    /// built (no usable trust store, say) fails that request with the reason.
+    pub fn new(options: &HttpOptions) -> Result<ReqwestTransport, EngineError> {
+        let proxied = PROXY_VARIABLES
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
         Ok(ReqwestTransport {
-            client,
+            clients: Arc::new(Clients {
+                options: options.clone(),
+                plain: OnceLock::new(),
+                tls: OnceLock::new(),
+                proxied,
+            }),
             max_bytes: options.max_response_bytes,
         })
     }
@@ -102,7 +168,8 @@ impl ReqwestTransport {
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
             TransportError::Failed(format!("invalid HTTP method `{}`", request.method))
         })?;
-        let mut builder = self.client.request(method, &request.url).timeout(timeout);
+        let client = self.clients.client(&request.url)?;
+        let mut builder = client.request(method, &request.url).timeout(timeout);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }

@@ -300,7 +300,7 @@ impl Resp {
 impl Client {
     pub fn new(sim: &Simulator) -> Client {
         Client {
-            http: reqwest::Client::new(),
+            http: http_client(),
             base: sim.base_url(),
         }
     }
@@ -447,4 +447,11 @@ impl Client {
         )
         .await
     }
+}
+
+/// A reqwest client, after installing the TLS crypto provider the workspace's
+/// reqwest (built without one) needs.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
