@@ -118,17 +118,51 @@ impl Snapshot {
     }
 
     /// `text` masked with every text, longest first.
+    ///
+    /// A text's full pattern — every encoding, a cut form — is a large
+    /// automaton whose construction cost most of a short run's time, while
+    /// a secret nearly always appears, if at all, as itself. So occurrences
+    /// of the text as written are replaced first, and the full pattern is
+    /// built and run only where the text's head (its first [`MIN_LEN`]
+    /// characters in every encoding, which every match of the full pattern
+    /// begins with) is still present after that.
     fn mask(&self, text: &str) -> String {
         if self.texts.is_empty() {
             return text.to_string();
         }
-        let candidates: Vec<usize> = match self.heads() {
-            Some(set) => set.matches(text).into_iter().collect(),
-            None => (0..self.texts.len()).collect(),
+        let Some(set) = self.heads() else {
+            return self.mask_slowly(text);
         };
-        let candidates = candidates.iter().filter_map(|&i| self.texts.get(i));
+        let candidates = set.matches(text);
+        if !candidates.matched_any() {
+            return text.to_string();
+        }
         let mut out = Cow::Borrowed(text);
-        for t in candidates {
+        for i in candidates.iter() {
+            let Some(t) = self.texts.get(i) else { continue };
+            if !t.long() {
+                // A short text's head pattern is its whole pattern, anchored:
+                // the set has matched the whole value.
+                return MASK.to_string();
+            }
+            if let Some(replaced) = t.replace_literally(&out) {
+                out = Cow::Owned(replaced);
+                if !set.matches(&out).matched(i) {
+                    continue;
+                }
+            }
+            if let Some(masked) = t.matcher().replace(&out) {
+                out = Cow::Owned(masked);
+            }
+        }
+        out.into_owned()
+    }
+
+    /// [`Snapshot::mask`] without the head set (which could not be built):
+    /// every full pattern runs.
+    fn mask_slowly(&self, text: &str) -> String {
+        let mut out = Cow::Borrowed(text);
+        for t in &self.texts {
             if !t.long() {
                 if t.matcher().is_whole(text) {
                     return MASK.to_string();
@@ -191,6 +225,34 @@ impl Text {
             kind,
             matcher: OnceLock::new(),
         }
+    }
+
+    /// `text` with the occurrences of the text as written replaced, as its
+    /// full pattern would replace them (a whole base64 encoding with the
+    /// padding after it), or `None` when there is none.
+    fn replace_literally(&self, text: &str) -> Option<String> {
+        let first = text.find(self.text.as_str())?;
+        let mut out = String::with_capacity(text.len());
+        out.push_str(text.get(..first)?);
+        let mut rest = text.get(first..)?;
+        while let Some(at) = rest.find(self.text.as_str()) {
+            out.push_str(rest.get(..at)?);
+            out.push_str(MASK);
+            rest = rest.get(at + self.text.len()..)?;
+            if self.kind == Kind::Base64 {
+                for _ in 0..2 {
+                    let pad = ["=", "%3d", "%3D"]
+                        .into_iter()
+                        .find(|p| rest.starts_with(p));
+                    match pad {
+                        Some(p) => rest = rest.get(p.len()..)?,
+                        None => break,
+                    }
+                }
+            }
+        }
+        out.push_str(rest);
+        Some(out)
     }
 
     /// Whether it is masked inside longer text (else only as a whole value).
@@ -630,6 +692,37 @@ mod tests {
         ]);
         assert_eq!(h[0].1, "Bearer ****");
         assert_eq!(h[1].1, "****");
+    }
+
+    #[test]
+    fn a_secret_written_as_itself_needs_no_pattern_an_encoded_one_does() {
+        let s = secrets(&["tok_0123456789abcdef", "other-secret-value"]);
+        let built = |s: &Secrets| {
+            s.snapshot()
+                .texts
+                .iter()
+                .filter(|t| t.matcher.get().is_some())
+                .count()
+        };
+        assert_eq!(
+            s.mask("{\"token\":\"tok_0123456789abcdef\"}"),
+            "{\"token\":\"****\"}"
+        );
+        assert_eq!(s.mask("nothing here"), "nothing here");
+        assert_eq!(built(&s), 0, "only literal occurrences: no automaton built");
+        // Both forms in one text: the literal one replaced, then the encoded
+        // one found by the full pattern.
+        assert_eq!(
+            s.mask("a=tok_0123456789abcdef&b=tok%5F0123456789abcdef"),
+            "a=****&b=****"
+        );
+        assert_eq!(built(&s), 1);
+        // A whole base64 encoding takes its padding with it.
+        let b = secrets(&["user:pa55word"]);
+        let enc = base64::engine::general_purpose::STANDARD.encode("user:pa55word");
+        assert!(enc.ends_with('='), "{enc}");
+        assert_eq!(b.mask(&format!("Basic {enc}")), format!("Basic {MASK}"));
+        assert_eq!(b.mask(&format!("x={enc}&y")), format!("x={MASK}&y"));
     }
 
     #[test]
