@@ -242,3 +242,68 @@ impl Transport for ReqwestTransport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// A loopback server that answers every connection with one fixed HTTP
+    /// response, on a thread of its own, for `n` connections.
+    fn answer(n: usize) -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(n) {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            }
+        });
+        addr
+    }
+
+    fn get(url: String) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_http_never_sets_up_tls_and_https_gets_its_own_client() {
+        let addr = answer(2);
+        let t = ReqwestTransport::new(&HttpOptions::default()).unwrap();
+        let r = t
+            .send(get(format!("http://{addr}/")), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+        if !t.clients.proxied {
+            assert!(t.clients.plain.get().is_some());
+            assert!(
+                t.clients.tls.get().is_none(),
+                "no trust roots are loaded for a plain http request"
+            );
+        }
+        // The server speaks plain HTTP: the TLS handshake fails, as an error
+        // of the request (not a panic for want of a crypto provider).
+        let e = t
+            .send(get(format!("https://{addr}/")), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, TransportError::Failed(_)), "{e:?}");
+        assert!(t.clients.tls.get().is_some_and(|c| c.is_ok()));
+        // Clones share the clients.
+        let clone = t.clone();
+        assert!(Arc::ptr_eq(&clone.clients, &t.clients));
+    }
+}
