@@ -37,6 +37,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{Location, SourceFile, Span};
 
 mod builder;
+pub mod cache;
 mod flow;
 mod pointer;
 mod scalar;

@@ -158,3 +158,22 @@ impl<'a> SpanNode<'a> {
         ))
     }
 }
+
+/// The arena as it is, for the cache encoding (`cache.rs`).
+impl SpanTree {
+    /// Every record besides the root, in arena order.
+    pub(super) fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The root record.
+    pub(super) fn root_node(&self) -> Node {
+        self.root
+    }
+
+    /// A tree of `nodes` under `root`, as [`SpanTree::nodes`] and
+    /// [`SpanTree::root_node`] gave them.
+    pub(super) fn from_parts(nodes: Vec<Node>, root: Node) -> SpanTree {
+        SpanTree { nodes, root }
+    }
+}
