@@ -114,7 +114,7 @@ use std::sync::Arc;
 
 use arazzo_model::{Code, Diagnostic};
 use arazzo_openapi::fetch::{DefaultFetcher, Fetcher, parse_location};
-use arazzo_openapi::{DocCache, LoadOptions, Sources};
+use arazzo_openapi::{DiskCache, DocCache, LoadOptions, Sources};
 use url::Url;
 
 pub use auth::{ClientAuth, Credential, CredentialError, Credentials, env_name};
@@ -145,6 +145,10 @@ pub struct CompileOptions {
     pub servers: HashMap<String, Url>,
     /// Parsed documents shared across compilations.
     pub cache: Option<DocCache>,
+    /// An on-disk cache of parsed descriptions, shared with later runs
+    /// (none by default; the command line uses one): a large description
+    /// whose bytes were seen before is read from it instead of parsed.
+    pub disk_cache: Option<DiskCache>,
 }
 
 impl std::fmt::Debug for CompileOptions {
@@ -152,6 +156,7 @@ impl std::fmt::Debug for CompileOptions {
         f.debug_struct("CompileOptions")
             .field("source_urls", &self.source_urls)
             .field("servers", &self.servers)
+            .field("disk_cache", &self.disk_cache.as_ref().map(|c| c.dir()))
             .finish()
     }
 }
@@ -239,6 +244,7 @@ pub fn compile_bytes(
         limits: Default::default(),
         source_urls,
         cache: options.cache.clone(),
+        disk_cache: options.disk_cache.clone(),
     };
     let sources = Arc::new(Sources::load(Arc::new(doc), url, &load));
     let mut compiled = compile::compile(sources);

@@ -2,7 +2,8 @@
 //! operationId and pointer) of the largest descriptions the project meets:
 //! the Pipedream Connect OpenAPI under `specs/`, the largest OpenAPI
 //! description of the shared corpus (2.8 MB) and its largest Arazzo
-//! documents. Figures are recorded in docs/performance.md.
+//! documents, and the same descriptions read from the on-disk cache of
+//! parsed documents (`DiskCache`). Figures are recorded in docs/performance.md.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
@@ -10,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use arazzo_openapi::{OpenApi, Store, Version};
+use arazzo_model::load::Limits;
+use arazzo_openapi::{DiskCache, OpenApi, Store, Version};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use url::Url;
 
@@ -69,6 +71,7 @@ fn load(c: &mut Criterion) {
             });
             continue;
         }
+        cached(&mut g, label, &path, &bytes);
         let url = Url::from_file_path(&path).unwrap();
         let loaded = Arc::new(arazzo_model::load::load(&name, &bytes).unwrap());
         let version = Version::detect(&loaded.value).unwrap();
@@ -87,6 +90,61 @@ fn load(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// Loads of `path` through a warm [`DiskCache`]: `hash` is the SHA-256 of
+/// the bytes (the cache key's cost), `decode` the entry's decoding alone
+/// (in memory), `cached` all of a hit as a run pays it: reading the
+/// document, hashing it, checking it is UTF-8 and indexing its lines,
+/// reading and decoding the entry.
+fn cached(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    label: &str,
+    path: &Path,
+    bytes: &[u8],
+) {
+    use sha2::Digest;
+    let dir = std::env::temp_dir().join(format!("arazzo-bench-cache-{}", std::process::id()));
+    let disk = DiskCache::new(&dir).with_min_bytes(0);
+    let name = path.display().to_string();
+    // The first load writes the entry.
+    disk.load(&name, bytes, Limits::default()).unwrap();
+    let entry = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "arzc"))
+        .unwrap();
+    let data = std::fs::read(&entry).unwrap();
+    eprintln!(
+        "{label}: entry {} bytes for a {}-byte document",
+        data.len(),
+        bytes.len()
+    );
+    g.bench_function(format!("hash/{label}"), |b| {
+        b.iter(|| sha2::Sha256::digest(black_box(bytes)))
+    });
+    let file = arazzo_model::load::decode(&name, bytes, Limits::default()).unwrap();
+    let text_len = file.text().len();
+    // The key is checked, so decode with the entry's own (bytes 13 + version).
+    let version = arazzo_model::load::cache::CRATE_VERSION.len();
+    let at = 8 + 4 + 1 + version;
+    let key: [u8; 32] = data[at..at + 32].try_into().unwrap();
+    g.bench_function(format!("decode/{label}"), |b| {
+        b.iter(|| arazzo_model::load::cache::decode(&key, text_len, black_box(&data)).unwrap())
+    });
+    g.bench_function(format!("cached/{label}"), |b| {
+        b.iter(|| {
+            let bytes = std::fs::read(path).unwrap();
+            disk.load(&name, &bytes, Limits::default()).unwrap()
+        })
+    });
+    let notes = disk.take_notes();
+    assert!(
+        notes.iter().all(|n| !n.contains("parsed instead")),
+        "{notes:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, load);

@@ -8,6 +8,7 @@
 
 pub mod serialize;
 
+pub mod disk_cache;
 pub mod document;
 pub mod fetch;
 pub mod lookup;
@@ -20,6 +21,7 @@ pub mod servers;
 pub mod sources;
 pub mod store;
 
+pub use disk_cache::DiskCache;
 pub use document::{OpEntry, OpenApi, Version};
 pub use operation::Operation;
 pub use request::{BodyValue, Built, HttpRequest, ParamValue, build_request};

@@ -57,6 +57,10 @@ pub struct LoadOptions<'a> {
     pub source_urls: HashMap<String, Url>,
     /// Parsed documents shared with other loads, if any.
     pub cache: Option<crate::store::DocCache>,
+    /// An on-disk cache of parsed documents shared with other processes
+    /// (later runs), if any: large descriptions are read from it instead of
+    /// parsed, and written to it when they are not there.
+    pub disk_cache: Option<crate::DiskCache>,
 }
 
 /// Every document reachable from a root Arazzo document.
@@ -108,6 +112,7 @@ impl Sources {
             },
             ..Sources::default()
         };
+        s.store.set_disk_cache(opts.disk_cache.clone());
         let base = base_uri(&root, &url);
         s.arazzo.push(ArazzoDoc {
             url: url.clone(),

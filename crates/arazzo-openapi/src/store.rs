@@ -14,6 +14,7 @@ use arazzo_model::{Code, Diagnostic, Location};
 use serde_json::Value;
 use url::Url;
 
+use crate::disk_cache::DiskCache;
 use crate::fetch::{Fetcher, display_url};
 
 /// How many `$ref` hops a chain may take before it is considered a cycle.
@@ -24,6 +25,7 @@ const MAX_REF_HOPS: usize = 64;
 pub struct Store {
     docs: HashMap<Url, Arc<Loaded>>,
     cache: Option<DocCache>,
+    disk: Option<DiskCache>,
 }
 
 /// Parsed documents shared between compilations, so that running many
@@ -105,7 +107,14 @@ impl Store {
         Store {
             docs: HashMap::new(),
             cache: Some(cache),
+            disk: None,
         }
+    }
+
+    /// Makes the store read documents it fetches from `disk` (and write
+    /// them to it), instead of parsing each one; `None` turns that off.
+    pub fn set_disk_cache(&mut self, disk: Option<DiskCache>) {
+        self.disk = disk;
     }
 
     /// Adds a loaded document under `url`.
@@ -208,7 +217,12 @@ impl Store {
                 return None;
             }
         };
-        match arazzo_model::load::load_with(&display_url(&key), &fetched.bytes, limits) {
+        let name = display_url(&key);
+        let loaded = match &self.disk {
+            Some(disk) => disk.load(&name, &fetched.bytes, limits),
+            None => arazzo_model::load::load_with(&name, &fetched.bytes, limits),
+        };
+        match loaded {
             Ok(loaded) => {
                 let doc = Arc::new(loaded);
                 if let Some(c) = &self.cache {

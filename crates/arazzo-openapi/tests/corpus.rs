@@ -160,6 +160,7 @@ fn every_referenced_operation_resolves() {
             limits: Default::default(),
             source_urls,
             cache: Some(cache.clone()),
+            disk_cache: None,
         };
         let sources = Sources::load(doc.clone(), file_url(&path).unwrap(), &opts);
         for wf in &doc.workflows {
