@@ -28,6 +28,10 @@ pub struct GraphArgs {
     /// operation's `operationId`).
     #[arg(long)]
     pub no_sources: bool,
+
+    /// `--no-cache`.
+    #[command(flatten)]
+    pub cache: crate::cache::CacheArgs,
 }
 
 /// Runs `arazzo-run graph`.
@@ -69,7 +73,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
         None => doc.workflows.iter().collect(),
     };
     let resolved = match url {
-        Some(url) if !args.no_sources => resolved_labels(&name, url, &bytes),
+        Some(url) if !args.no_sources => resolved_labels(&name, url, &bytes, &args.cache),
         _ => Labels::new(),
     };
     let _ = write!(std::io::stdout(), "{}", mermaid(&doc, &wanted, &resolved));
@@ -83,9 +87,17 @@ type Labels = std::collections::HashMap<(String, String), String>;
 /// The labels of the steps whose operation resolves in the loaded sources
 /// (none when the document cannot be compiled; the steps are then labelled
 /// from the document alone).
-fn resolved_labels(name: &str, url: url::Url, bytes: &[u8]) -> Labels {
+fn resolved_labels(
+    name: &str,
+    url: url::Url,
+    bytes: &[u8],
+    cache: &crate::cache::CacheArgs,
+) -> Labels {
     let mut labels = Labels::new();
-    let options = arazzo_engine::CompileOptions::default();
+    let options = arazzo_engine::CompileOptions {
+        disk_cache: cache.disk_cache(),
+        ..Default::default()
+    };
     let Ok(compiled) = arazzo_engine::compile_bytes(name, url, bytes, &options) else {
         return labels;
     };

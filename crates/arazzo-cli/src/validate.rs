@@ -44,6 +44,10 @@ pub struct ValidateArgs {
     /// (no operation resolution; works offline for remote sources).
     #[arg(long)]
     pub no_sources: bool,
+
+    /// `--no-cache`.
+    #[command(flatten)]
+    pub cache: crate::cache::CacheArgs,
 }
 
 /// The outcome of checking one file.
@@ -79,7 +83,10 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         Ok(p) => p,
         Err(msg) => return crate::output::usage_error(args.format, &msg),
     };
-    let mut options = arazzo_engine::CompileOptions::default();
+    let mut options = arazzo_engine::CompileOptions {
+        disk_cache: args.cache.disk_cache(),
+        ..Default::default()
+    };
     for s in &args.sources {
         match s.split_once('=') {
             Some((k, v)) if !k.is_empty() => {

@@ -179,6 +179,10 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates (only for test servers).
     #[arg(long)]
     pub insecure: bool,
+
+    /// `--no-cache`.
+    #[command(flatten)]
+    pub cache: crate::cache::CacheArgs,
 }
 
 /// The `NAME=VALUE` flags of a run, parsed and typed.
@@ -201,6 +205,7 @@ pub fn parse(args: &RunArgs) -> Result<Flags, Stop> {
         source_urls: parse_pairs("--source", &args.sources)?
             .into_iter()
             .collect(),
+        disk_cache: args.cache.disk_cache(),
         ..CompileOptions::default()
     };
     compile.servers = parse_servers(&args.servers)?.into_iter().collect();

@@ -57,6 +57,7 @@ pub async fn run(
             options.source_urls.retain(|k, _| known(k));
         }
         let c = execute::compile(file, &options);
+        shared.cache_notes(edge, args);
         compiled.push((file.clone(), names, c));
     }
     check_names(args, shared, &compiled)?;

@@ -117,6 +117,13 @@ impl Shared {
             .ok()
             .or_else(|| self.env_file.as_ref()?.get(key).map(str::to_string))
     }
+
+    /// Shows what the on-disk cache did while a document compiled (`-v`),
+    /// on standard error through the masking edge.
+    fn cache_notes(&self, edge: &Edge, args: &RunArgs) {
+        let cache = self.flags.compile.disk_cache.as_ref();
+        crate::cache::show_notes(cache, args.verbose > 0, &mut edge.stderr());
+    }
 }
 
 /// The documents → per document: flags → request → execution →
@@ -160,7 +167,9 @@ async fn run_documents(args: &RunArgs, edge: &Edge) -> Result<ExitCode, Stop> {
     if let [file] = documents.as_slice() {
         let mut args = args.clone();
         args.file = file.clone();
-        let compiled = execute::compile(file, &shared.flags.compile)?;
+        let compiled = execute::compile(file, &shared.flags.compile);
+        shared.cache_notes(edge, &args);
+        let compiled = compiled?;
         let done = run_document(&args, edge, &shared, compiled, &mut interrupts).await?;
         return Ok(present::finish(edge, &args, done, interrupts.stopped()));
     }
