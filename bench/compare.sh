@@ -89,6 +89,7 @@ RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-3}
 ROUNDS=${ROUNDS:-4}
 RSS_RUNS=${RSS_RUNS:-5}
+NOTES=()
 
 WORKFLOW_REL=specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml
 OPENAPI_REL=specs/pipedream/openapi/pipedream-openapi.yml
@@ -156,6 +157,7 @@ for t in git curl python3; do command -v "$t" >/dev/null 2>&1 || die "$t is miss
 # --- arazzo-run and the stand-in ---------------------------------------------
 
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+[[ -n ${ARAZZO_RUN:-} ]] && NOTES+=("arazzo-run is \$ARAZZO_RUN=$ARAZZO_RUN; its version column names the checkout the script ran from")
 if [[ -z ${ARAZZO_RUN:-} ]]; then
   say "building arazzo-run and pipedream-sim (release)"
   (cd "$ROOT" && nice -n 10 cargo build --release -p arazzo-cli -p pipedream-sim)
@@ -307,12 +309,17 @@ export PIPEDREAM_OAUTH2_CLIENT_ID=$CLIENT_ID PIPEDREAM_OAUTH2_CLIENT_SECRET=$CLI
 export ARAZZO_CACHE_DIR=$WORK/arazzo-cache
 
 NO_CACHE=(--no-cache)
-NOTES=()
 if ! "$ARAZZO_RUN" run --help 2>/dev/null | grep -q -- '--no-cache'; then
   NO_CACHE=()
   NOTES+=("this arazzo-run does not accept --no-cache: the arazzo-run row ran without it")
 fi
-VERSION[arazzo-run]="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo '+changes'), $("$ARAZZO_RUN" --version | head -n 1)"
+# The checkout's commit, "+changes" when its Rust sources differ from it.
+if ROOT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
+  git -C "$ROOT" diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null || ROOT_COMMIT+="+changes"
+else
+  ROOT_COMMIT="checkout without git"
+fi
+VERSION[arazzo-run]="$ROOT_COMMIT, $("$ARAZZO_RUN" --version | head -n 1)"
 VERSION[arazzo-run-cached]=${VERSION[arazzo-run]}
 
 # --- the engines' commands ---------------------------------------------------
