@@ -306,7 +306,9 @@ sed "s#^    operationId: .*#&\n    x-security:\n    - schemeName: OAuth2\n      
   "$ROOT/$WORKFLOW_REL" >"$WORK/respect/arazzo/flagship.yml"
 
 export PIPEDREAM_OAUTH2_CLIENT_ID=$CLIENT_ID PIPEDREAM_OAUTH2_CLIENT_SECRET=$CLIENT_SECRET
+# The warm-cache row uses this directory; the other passes --no-cache.
 export ARAZZO_CACHE_DIR=$WORK/arazzo-cache
+unset ARAZZO_NO_CACHE
 
 NO_CACHE=(--no-cache)
 if ! "$ARAZZO_RUN" run --help 2>/dev/null | grep -q -- '--no-cache'; then
