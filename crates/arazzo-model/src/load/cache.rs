@@ -18,13 +18,15 @@
 //! header:  magic "ARZCACHE" | format u32 | crate version (u8 length + bytes)
 //!          | key (32 bytes) | text length u64 | payload length u64 | CRC-32 of payload u32
 //! payload: root node | node count u32 | nodes (6 × u32 each: span, key span, first, len)
-//!          | value (tagged, depth-first)
+//!          | value length u64 | value (tagged, depth-first) | strings (UTF-8)
 //! ```
 //!
 //! A value is a tag byte followed by its content: `null`, `false`, `true`;
-//! an unsigned, signed or float number (8 bytes); a string (varint length +
-//! UTF-8); an array (varint count + items); an object (varint count + (key
-//! string, value) pairs, in document order).
+//! an unsigned, signed or float number (8 bytes); a string (varint length);
+//! an array (varint count + items); an object (varint count + (key length,
+//! value) pairs, in document order). The text of every string and key is in
+//! the string section, in the order they are met, so that it is checked as
+//! UTF-8 once rather than string by string.
 
 use serde_json::{Map, Number, Value};
 
@@ -77,7 +79,12 @@ pub fn encode(
     for n in nodes {
         put_node(&mut payload, *n);
     }
-    put_value(&mut payload, value, 0)?;
+    let mut stream = Vec::with_capacity(text_len / 4);
+    let mut strings = String::with_capacity(text_len);
+    put_value(&mut stream, &mut strings, value, 0)?;
+    payload.extend_from_slice(&(stream.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&stream);
+    payload.extend_from_slice(strings.as_bytes());
 
     let version = CRATE_VERSION.as_bytes();
     let mut out = Vec::with_capacity(payload.len() + 128);
@@ -137,8 +144,19 @@ pub fn decode(key: &[u8; KEY_LEN], text_len: usize, bytes: &[u8]) -> Option<(Val
     if !fits(&root) || !nodes.iter().all(fits) {
         return None;
     }
-    let value = r.value(0)?;
-    if r.remaining() != 0 {
+    let stream_len = usize::try_from(r.u64()?).ok()?;
+    let stream = r.take(stream_len)?;
+    let strings = std::str::from_utf8(r.take(r.remaining())?).ok()?;
+    let mut values = Values {
+        r: Reader {
+            bytes: stream,
+            at: 0,
+        },
+        strings,
+        at: 0,
+    };
+    let value = values.value(0)?;
+    if values.r.remaining() != 0 || values.at != strings.len() {
         return None;
     }
     Some((value, SpanTree::from_parts(nodes, root)))
@@ -165,12 +183,12 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+fn put_str(out: &mut Vec<u8>, strings: &mut String, s: &str) {
     put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
+    strings.push_str(s);
 }
 
-fn put_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Option<()> {
+fn put_value(out: &mut Vec<u8>, strings: &mut String, v: &Value, depth: usize) -> Option<()> {
     match v {
         Value::Null => out.push(TAG_NULL),
         Value::Bool(false) => out.push(TAG_FALSE),
@@ -189,7 +207,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Option<()> {
         }
         Value::String(s) => {
             out.push(TAG_STRING);
-            put_str(out, s);
+            put_str(out, strings, s);
         }
         Value::Array(items) => {
             if depth >= MAX_DEPTH {
@@ -198,7 +216,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Option<()> {
             out.push(TAG_ARRAY);
             put_varint(out, items.len() as u64);
             for item in items {
-                put_value(out, item, depth + 1)?;
+                put_value(out, strings, item, depth + 1)?;
             }
         }
         Value::Object(map) => {
@@ -208,8 +226,8 @@ fn put_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Option<()> {
             out.push(TAG_OBJECT);
             put_varint(out, map.len() as u64);
             for (k, item) in map {
-                put_str(out, k);
-                put_value(out, item, depth + 1)?;
+                put_str(out, strings, k);
+                put_value(out, strings, item, depth + 1)?;
             }
         }
     }
@@ -276,12 +294,6 @@ impl<'a> Reader<'a> {
         (n <= self.remaining() / min).then_some(n)
     }
 
-    fn string(&mut self) -> Option<String> {
-        let len = usize::try_from(self.varint()?).ok()?;
-        let bytes = self.take(len)?;
-        std::str::from_utf8(bytes).ok().map(str::to_owned)
-    }
-
     fn span(&mut self, text_len: u32) -> Option<Span> {
         let start = self.u32()?;
         let end = self.u32()?;
@@ -296,22 +308,42 @@ impl<'a> Reader<'a> {
             len: self.u32()?,
         })
     }
+}
+
+/// The value stream and the string section of a payload.
+struct Values<'a> {
+    r: Reader<'a>,
+    strings: &'a str,
+    /// Where the next string starts in `strings`.
+    at: usize,
+}
+
+impl Values<'_> {
+    /// The next string: its length from the stream, its text from the
+    /// string section (which must hold it, cut at character boundaries).
+    fn string(&mut self) -> Option<String> {
+        let len = usize::try_from(self.r.varint()?).ok()?;
+        let end = self.at.checked_add(len)?;
+        let s = self.strings.get(self.at..end)?;
+        self.at = end;
+        Some(s.to_owned())
+    }
 
     fn value(&mut self, depth: usize) -> Option<Value> {
-        Some(match self.u8()? {
+        Some(match self.r.u8()? {
             TAG_NULL => Value::Null,
             TAG_FALSE => Value::Bool(false),
             TAG_TRUE => Value::Bool(true),
-            TAG_U64 => Value::Number(self.u64()?.into()),
-            TAG_I64 => Value::Number(i64::from_le_bytes(self.array()?).into()),
-            TAG_F64 => Value::Number(Number::from_f64(f64::from_le_bytes(self.array()?))?),
+            TAG_U64 => Value::Number(self.r.u64()?.into()),
+            TAG_I64 => Value::Number(i64::from_le_bytes(self.r.array()?).into()),
+            TAG_F64 => Value::Number(Number::from_f64(f64::from_le_bytes(self.r.array()?))?),
             TAG_STRING => Value::String(self.string()?),
             TAG_ARRAY => {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
                 // Every item takes at least its tag byte.
-                let n = self.count(1)?;
+                let n = self.r.count(1)?;
                 let mut items = Vec::with_capacity(n);
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
@@ -323,7 +355,7 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 // Every entry takes at least a key length and a tag.
-                let n = self.count(2)?;
+                let n = self.r.count(2)?;
                 let mut map = Map::with_capacity(n);
                 for _ in 0..n {
                     let k = self.string()?;
@@ -426,9 +458,19 @@ mod tests {
         }
     }
 
-    /// A payload with a valid checksum but hostile content: the structure
-    /// checks alone must refuse it.
-    fn with_payload(payload: &[u8]) -> Vec<u8> {
+    /// An encoding of `nodes` (root first, then the count and the arena),
+    /// the value `stream` and the `strings`, with a valid checksum: the
+    /// structure checks alone must refuse hostile content.
+    fn with_payload(nodes: &[u8], stream: &[u8], strings: &[u8]) -> Vec<u8> {
+        let mut payload = nodes.to_vec();
+        payload.extend_from_slice(&(stream.len() as u64).to_le_bytes());
+        payload.extend_from_slice(stream);
+        payload.extend_from_slice(strings);
+        framed(&payload)
+    }
+
+    /// `payload` behind a valid header and checksum.
+    fn framed(payload: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -449,44 +491,54 @@ mod tests {
         p
     }
 
+    /// A value `stream` (and `strings`) under a root without children.
+    fn value(stream: &[u8], strings: &[u8]) -> Option<(Value, SpanTree)> {
+        decode(&KEY, 10, &with_payload(&root_and_nodes(0), stream, strings))
+    }
+
     #[test]
     fn hostile_payloads_are_misses() {
-        // A well-formed payload is accepted (the helper is right).
-        let mut ok = root_and_nodes(0);
-        ok.push(TAG_NULL);
-        assert!(decode(&KEY, 10, &with_payload(&ok)).is_some());
+        // Well-formed payloads are accepted (the helpers are right).
+        assert!(value(&[TAG_NULL], b"").is_some());
+        let ok = value(&[TAG_OBJECT, 1, 1, TAG_STRING, 2], "aé".as_bytes());
+        assert_eq!(ok.unwrap().0, serde_json::json!({"a": "é"}));
         // Huge node count.
-        let mut p = root_and_nodes(u32::MAX);
-        p.push(TAG_NULL);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
+        let p = with_payload(&root_and_nodes(u32::MAX), &[TAG_NULL], b"");
+        assert!(decode(&KEY, 10, &p).is_none());
         // Huge array, object and string lengths.
         for tag in [TAG_ARRAY, TAG_OBJECT, TAG_STRING] {
-            let mut p = root_and_nodes(0);
-            p.push(tag);
-            put_varint(&mut p, u64::MAX);
-            assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-            let mut p = root_and_nodes(0);
-            p.push(tag);
-            p.extend_from_slice(&[0xff; 11]);
-            assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
+            let mut v = vec![tag];
+            put_varint(&mut v, u64::MAX);
+            assert!(value(&v, b"").is_none());
+            let mut v = vec![tag];
+            v.extend_from_slice(&[0xff; 11]);
+            assert!(value(&v, b"").is_none());
+            let mut v = vec![tag];
+            put_varint(&mut v, 1 << 40);
+            assert!(value(&v, &[b'a'; 64]).is_none());
         }
-        // Nesting deeper than MAX_DEPTH, without and with the items.
+        // A value stream longer than the payload.
         let mut p = root_and_nodes(0);
-        for _ in 0..=MAX_DEPTH {
-            p.push(TAG_ARRAY);
-            p.push(1);
-        }
+        p.extend_from_slice(&u64::MAX.to_le_bytes());
         p.push(TAG_NULL);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-        let mut p = root_and_nodes(0);
-        p.extend(std::iter::repeat_n([TAG_ARRAY, 1], 100_000).flatten());
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
+        assert!(decode(&KEY, 10, &framed(&p)).is_none());
+        // Nesting deeper than MAX_DEPTH, without and with the items.
+        let mut v = Vec::new();
+        for _ in 0..=MAX_DEPTH {
+            v.push(TAG_ARRAY);
+            v.push(1);
+        }
+        v.push(TAG_NULL);
+        assert!(value(&v, b"").is_none());
+        let v: Vec<u8> = std::iter::repeat_n([TAG_ARRAY, 1], 100_000)
+            .flatten()
+            .collect();
+        assert!(value(&v, b"").is_none());
         // A span past the text, a child block past the arena.
         let mut p = Vec::new();
         put_node(&mut p, Node::leaf(Span::new(0, 11)));
         p.extend_from_slice(&0u32.to_le_bytes());
-        p.push(TAG_NULL);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
+        assert!(decode(&KEY, 10, &with_payload(&p, &[TAG_NULL], b"")).is_none());
         let mut p = Vec::new();
         put_node(
             &mut p,
@@ -498,22 +550,22 @@ mod tests {
         );
         p.extend_from_slice(&1u32.to_le_bytes());
         put_node(&mut p, Node::default());
-        p.push(TAG_NULL);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-        // A repeated key, invalid UTF-8, an unknown tag, a NaN.
-        let mut p = root_and_nodes(0);
-        p.extend_from_slice(&[TAG_OBJECT, 2, 1, b'a', TAG_NULL, 1, b'a', TAG_NULL]);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-        let mut p = root_and_nodes(0);
-        p.extend_from_slice(&[TAG_STRING, 1, 0xff]);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-        let mut p = root_and_nodes(0);
-        p.push(42);
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
-        let mut p = root_and_nodes(0);
-        p.push(TAG_F64);
-        p.extend_from_slice(&f64::NAN.to_le_bytes());
-        assert!(decode(&KEY, 10, &with_payload(&p)).is_none());
+        assert!(decode(&KEY, 10, &with_payload(&p, &[TAG_NULL], b"")).is_none());
+        // A repeated key, invalid UTF-8, a string cut inside a character,
+        // strings left over, an unknown tag, a NaN.
+        let obj = [TAG_OBJECT, 2, 1, TAG_NULL, 1, TAG_NULL];
+        assert!(value(&obj, b"ab").is_some());
+        assert!(value(&obj, b"aa").is_none());
+        assert!(value(&[TAG_STRING, 1], &[0xff]).is_none());
+        assert!(value(&[TAG_STRING, 1], "é".as_bytes()).is_none());
+        assert!(value(&[TAG_STRING, 1], b"ab").is_none());
+        assert!(value(&[TAG_NULL], b"a").is_none());
+        assert!(value(&[42], b"").is_none());
+        let mut v = vec![TAG_F64];
+        v.extend_from_slice(&f64::NAN.to_le_bytes());
+        assert!(value(&v, b"").is_none());
+        // Bytes after the value in its stream.
+        assert!(value(&[TAG_NULL, TAG_NULL], b"").is_none());
     }
 
     #[test]
