@@ -381,7 +381,7 @@ for name in $ENGINES; do
 done
 ((${#OK[@]} > 0)) || die "no engine works"
 if [[ " ${OK[*]} " == *" arazzo-run-cached "* ]] && [[ -z $(ls -A "$ARAZZO_CACHE_DIR" 2>/dev/null) ]]; then
-  NOTES+=("ARAZZO_CACHE_DIR stayed empty: this arazzo-run wrote no cache entry for the flagship, so the warm-cache row had nothing to read and measures the same as --no-cache")
+  NOTES+=("ARAZZO_CACHE_DIR stayed empty: arazzo-run cached nothing for the flagship (descriptions under the cache's minimum size are parsed, not cached), so the warm-cache row did the same work as --no-cache")
 fi
 
 # --- timing ------------------------------------------------------------------
