@@ -157,7 +157,7 @@ for t in git curl python3; do command -v "$t" >/dev/null 2>&1 || die "$t is miss
 # --- arazzo-run and the stand-in ---------------------------------------------
 
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-[[ -n ${ARAZZO_RUN:-} ]] && NOTES+=("arazzo-run is \$ARAZZO_RUN=$ARAZZO_RUN; its version column names the checkout the script ran from")
+[[ -n ${ARAZZO_RUN:-} ]] && NOTES+=("The arazzo-run measured is \$ARAZZO_RUN=$ARAZZO_RUN; its version column names the checkout the script ran from")
 if [[ -z ${ARAZZO_RUN:-} ]]; then
   say "building arazzo-run and pipedream-sim (release)"
   (cd "$ROOT" && nice -n 10 cargo build --release -p arazzo-cli -p pipedream-sim)
@@ -313,7 +313,7 @@ unset ARAZZO_NO_CACHE
 NO_CACHE=(--no-cache)
 if ! "$ARAZZO_RUN" run --help 2>/dev/null | grep -q -- '--no-cache'; then
   NO_CACHE=()
-  NOTES+=("this arazzo-run does not accept --no-cache: the arazzo-run row ran without it")
+  NOTES+=("This arazzo-run does not accept --no-cache: the arazzo-run row ran without it")
 fi
 # The checkout's commit, "+changes" when its Rust sources differ from it.
 if ROOT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
@@ -415,7 +415,7 @@ done
 # --- the table ---------------------------------------------------------------
 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-NOTES+=("machine: $(nproc) CPUs (${CPU_MODEL:-unknown model}), load average $LOAD_START before timing, $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?') after; hyperfine $(hyperfine --version | cut -d ' ' -f 2), $ROUNDS rounds of $per_round runs after $WARMUP warm-up runs each")
+NOTES+=("Machine: $(nproc) CPUs (${CPU_MODEL:-unknown model}), load average $LOAD_START before timing, $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?') after; hyperfine $(hyperfine --version | cut -d ' ' -f 2), $ROUNDS rounds of $per_round runs after $WARMUP warm-up runs each")
 
 {
   for name in "${OK[@]}"; do printf 'ok\t%s\t%s\n' "$name" "${VERSION[$name]:-?}"; done
@@ -478,5 +478,5 @@ print()
 for n, why in skipped:
     print(f"- {labels.get(n, n)}: not timed, {why}")
 for note in notes:
-    print(f"- {note[0].upper()}{note[1:]}")
+    print(f"- {note}")
 PY
