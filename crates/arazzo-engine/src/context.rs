@@ -39,7 +39,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn exchange(&self) -> Option<&'a Exchange> {
-        self.frame.exchange.as_ref()
+        self.frame.exchange.as_deref()
     }
 
     fn doc(&self) -> DocIndex {

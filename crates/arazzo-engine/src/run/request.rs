@@ -3,6 +3,7 @@
 //! credentials when it is handed out, OAuth2 tokens fetched first where a
 //! scheme needs one; and the response fed back.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use arazzo_openapi::HttpRequest;
@@ -149,11 +150,11 @@ impl Run {
             }
         }
         if let Some(f) = self.frame() {
-            f.exchange = Some(Exchange {
+            f.exchange = Some(Arc::new(Exchange {
                 request: None,
                 sent,
                 ..Exchange::default()
-            });
+            }));
         }
         Ok(req)
     }
@@ -251,7 +252,7 @@ impl Run {
         if let Some(f) = self.frame() {
             f.phase = Phase::AwaitResponse;
             if let Some(x) = &mut f.exchange {
-                x.request = Some(kept);
+                Arc::make_mut(x).request = Some(kept);
             }
             f.step_started_ms = now_ms;
         }
@@ -422,7 +423,8 @@ impl Run {
             self.log_response(&wf.id, &step_id, resp, duration);
         }
         let Some(f) = self.frame() else { return };
-        let x = f.exchange.get_or_insert_with(Exchange::default);
+        // Not shared yet (`last_exchange` takes its clone below), so no copy.
+        let x = Arc::make_mut(f.exchange.get_or_insert_with(Default::default));
         x.duration_ms = duration;
         match result {
             Ok(resp) => {

@@ -9,6 +9,7 @@
 //! inputs and outputs, which it needs to go on.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use arazzo_openapi::HttpRequest;
@@ -94,7 +95,7 @@ pub(crate) struct Callee {
     pub(crate) status: Status,
     pub(crate) outputs: Map<String, Value>,
     pub(crate) error: Option<String>,
-    pub(crate) last_exchange: Option<Exchange>,
+    pub(crate) last_exchange: Option<Arc<Exchange>>,
 }
 
 /// A retry that runs a step of the same workflow first.
@@ -132,9 +133,9 @@ pub(crate) struct Frame {
     pub(crate) started_ms: u64,
     pub(crate) step_started_ms: u64,
     /// The current step's exchange.
-    pub(crate) exchange: Option<Exchange>,
+    pub(crate) exchange: Option<Arc<Exchange>>,
     /// The last exchange of this workflow (or of the workflows it called).
-    pub(crate) last_exchange: Option<Exchange>,
+    pub(crate) last_exchange: Option<Arc<Exchange>>,
     /// The result of the workflow the current step called.
     pub(crate) callee: Option<Callee>,
     /// Set while a step runs in preparation for retrying another.
@@ -159,7 +160,7 @@ pub(crate) struct Transfer {
     /// of the chain (a calling step, a retry, nothing).
     pub(crate) cont: Cont,
     /// The first execution's last exchange, which its caller sees.
-    pub(crate) last_exchange: Option<Exchange>,
+    pub(crate) last_exchange: Option<Arc<Exchange>>,
     /// The executions that made a goto, first first.
     pub(crate) from: Vec<Transferred>,
     /// For each workflow in `from`, the position of its latest execution

@@ -3,6 +3,8 @@
 //! kind — the one place a new kind of step (a message to publish or await)
 //! is added.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::judge::Interrupted;
@@ -370,11 +372,11 @@ impl Run {
     /// the request could not be built, the target does not exist).
     pub(super) fn fail_before_send(&mut self, kind: FailureKind, reason: String) {
         if let Some(f) = self.frame() {
-            f.exchange = Some(Exchange {
+            f.exchange = Some(Arc::new(Exchange {
                 error: Some(reason),
                 failure: Some(kind),
                 ..Exchange::default()
-            });
+            }));
             f.phase = Phase::Judge;
         }
     }
