@@ -81,11 +81,13 @@ impl SourceFile {
         let lines = text.bytes().filter(|&b| b == b'\n').count();
         let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0u32);
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        // `match_indices` skips to each newline a word at a time (a loop
+        // over every byte took 2-3 ms of a 2.8 MB description's load from
+        // the disk cache).
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         Arc::new(SourceFile {
             name: name.into(),
             text,

@@ -121,3 +121,35 @@ fn decoded_documents_equal_parsed_ones() {
         );
     }
 }
+
+/// `decode_owned` (the text without a copy, as the disk cache reads a
+/// description) answers what `decode` answers.
+#[test]
+fn decode_owned_is_decode() {
+    use arazzo_model::load::{Limits, decode, decode_owned};
+    let small = Limits {
+        max_bytes: 8,
+        ..Limits::default()
+    };
+    for (bytes, limits) in [
+        (&b"a: 1\nb: 2\n"[..], Limits::default()),
+        (&b"\xEF\xBB\xBFa: 1\n"[..], Limits::default()),
+        (&b"a: \xff\xfe\n"[..], Limits::default()),
+        (&b"a: 1234567890\n"[..], small),
+        (&b""[..], Limits::default()),
+    ] {
+        let a = decode("x.yaml", bytes, limits);
+        let b = decode_owned("x.yaml", bytes.to_vec(), limits);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.text(), b.text());
+                assert_eq!(a.line_count(), b.line_count());
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.message, b.message);
+                assert_eq!(a.position(), b.position());
+            }
+            (a, b) => panic!("{bytes:?}: {a:?} vs {b:?}"),
+        }
+    }
+}
