@@ -33,7 +33,7 @@ fn broken_ref_line() -> usize {
 }
 
 /// The flagship workflow beside a copy of its description made larger than
-/// the smallest document cached (64 KiB) with trailing comments; with
+/// the smallest document cached (32 KiB) with trailing comments; with
 /// `broken`, the description also ends in an `$ref` to a file that does not
 /// exist (at [`broken_ref_line`], column 5). Returns the workflow's path.
 fn flagship(dir: &Path, broken: bool) -> PathBuf {

@@ -219,7 +219,7 @@ impl Store {
         };
         let name = display_url(&key);
         let loaded = match &self.disk {
-            Some(disk) => disk.load(&name, &fetched.bytes, limits),
+            Some(disk) => disk.load_owned(&name, fetched.bytes, limits),
             None => arazzo_model::load::load_with(&name, &fetched.bytes, limits),
         };
         match loaded {
