@@ -30,6 +30,9 @@ use sha2::{Digest, Sha256};
 /// The extension of an entry's file (`<64 hex digits>.arzc`).
 const EXTENSION: &str = "arzc";
 
+/// The most notes kept between two [`DiskCache::take_notes`].
+const MAX_NOTES: usize = 256;
+
 /// Temporary files left by a process that died while writing are removed
 /// by the next writer once they are this old.
 const STALE_TEMP: Duration = Duration::from_secs(10 * 60);
@@ -110,7 +113,7 @@ impl DiskCache {
     }
 
     /// What the cache did since the last call, one line each (a hit, a
-    /// write, a miss and why): for a verbose mode.
+    /// write, a miss and why; the last 256): for a verbose mode.
     pub fn take_notes(&self) -> Vec<String> {
         self.notes
             .lock()
@@ -118,8 +121,13 @@ impl DiskCache {
             .unwrap_or_default()
     }
 
+    /// Keeps `text` for [`DiskCache::take_notes`]; only the last
+    /// [`MAX_NOTES`] are kept, for an embedder that never takes them.
     fn note(&self, text: String) {
         if let Ok(mut n) = self.notes.lock() {
+            if n.len() >= MAX_NOTES {
+                n.remove(0);
+            }
             n.push(text);
         }
     }
