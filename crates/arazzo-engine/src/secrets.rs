@@ -47,6 +47,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
+use memchr::memmem;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 
@@ -224,6 +225,37 @@ impl Snapshot {
         out.into_owned()
     }
 
+    /// Masks `v` where it stands: only the strings that hold a secret are
+    /// replaced, nothing else is copied.
+    fn mask_in_place(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => {
+                let masked = self.mask(s);
+                if masked != *s {
+                    *s = masked;
+                }
+            }
+            Value::Number(n) => {
+                let text = n.to_string();
+                let masked = self.mask(&text);
+                if masked != text {
+                    *v = Value::String(masked);
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| self.mask_in_place(x)),
+            Value::Object(m) => {
+                m.values_mut().for_each(|x| self.mask_in_place(x));
+                if m.keys().any(|k| self.mask(k) != *k) {
+                    *m = std::mem::take(m)
+                        .into_iter()
+                        .map(|(k, x)| (self.mask(&k), x))
+                        .collect();
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn mask_value(&self, v: &Value) -> Value {
         match v {
             Value::String(s) => Value::String(self.mask(s)),
@@ -252,6 +284,9 @@ struct Text {
     text: String,
     kind: Kind,
     matcher: OnceLock<Matcher>,
+    /// Finds what a plain text must contain: the text itself, or for a
+    /// whole base64 encoding the characters made only of its bits.
+    finder: memmem::Finder<'static>,
 }
 
 /// What a text is, which decides its pattern.
@@ -270,10 +305,16 @@ enum Kind {
 
 impl Text {
     fn new(text: String, kind: Kind) -> Text {
+        let needle = match kind {
+            Kind::Base64 => text.get(..base64_core_len(&text)).unwrap_or(&text),
+            _ => text.as_str(),
+        };
+        let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
         Text {
             text,
             kind,
             matcher: OnceLock::new(),
+            finder,
         }
     }
 
@@ -281,11 +322,18 @@ impl Text {
     /// full pattern would replace them (a whole base64 encoding with the
     /// padding after it), or `None` when there is none.
     fn replace_literally(&self, text: &str) -> Option<String> {
-        let first = text.find(self.text.as_str())?;
+        if text.len() < self.text.len() {
+            return None;
+        }
+        let find = |hay: &str| match self.kind {
+            Kind::Base64 => hay.find(self.text.as_str()),
+            _ => self.finder.find(hay.as_bytes()),
+        };
+        let first = find(text)?;
         let mut out = String::with_capacity(text.len());
         out.push_str(text.get(..first)?);
         let mut rest = text.get(first..)?;
-        while let Some(at) = rest.find(self.text.as_str()) {
+        while let Some(at) = find(rest) {
             out.push_str(rest.get(..at)?);
             out.push_str(MASK);
             rest = rest.get(at + self.text.len()..)?;
@@ -342,19 +390,19 @@ impl Text {
     /// `text` (plain) with every match of a base64 text replaced, leftmost
     /// first, or `None` when there is none.
     fn replace_base64(&self, text: &str) -> Option<String> {
-        let norm = url_safe_as_standard(text);
-        let core = match self.kind {
-            Kind::Base64 => base64_core_len(&self.text),
-            _ => self.text.len(),
-        };
-        let needle = self.text.get(..core)?;
-        if needle.is_empty() {
+        let needle = self.finder.needle();
+        if needle.is_empty() || text.len() < needle.len() {
             return None;
         }
+        let norm = url_safe_as_standard(text);
         let mut out = String::new();
         let mut done = 0;
         let mut from = 0;
-        while let Some(found) = norm.get(from..).and_then(|r| r.find(needle)) {
+        while let Some(found) = norm
+            .as_bytes()
+            .get(from..)
+            .and_then(|r| self.finder.find(r))
+        {
             let at = from + found;
             let end = self.base64_end(&norm, at)?;
             out.push_str(text.get(done..at)?);
@@ -533,6 +581,16 @@ impl Secrets {
             return v.clone();
         }
         snapshot.mask_value(v)
+    }
+
+    /// [`Secrets::mask_value`] of a value the caller gives away: masked where
+    /// it stands, so that only what holds a secret is copied.
+    pub fn mask_owned(&self, mut v: Value) -> Value {
+        let snapshot = self.snapshot();
+        if !snapshot.texts.is_empty() {
+            snapshot.mask_in_place(&mut v);
+        }
+        v
     }
 
     /// Headers with secrets masked; credential-bearing headers are masked
@@ -924,6 +982,22 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 300, "only {checked} plain cases");
+    }
+
+    #[test]
+    fn masking_in_place_gives_what_masking_a_copy_gives() {
+        let s = secrets(&["s3cr3t-key", "123456", "ab"]);
+        let v = json!({
+            "s3cr3t-key": {"n": 123456, "list": ["x s3cr3t-key y", "ab", "abc", 7]},
+            "plain": "nothing",
+            "enc": "a%20s3cr3t%2Dkey"
+        });
+        let masked = s.mask_value(&v);
+        assert_eq!(s.mask_owned(v.clone()), masked);
+        assert_eq!(masked["****"]["n"], json!("****"), "{masked}");
+        assert_eq!(masked["****"]["list"][1], json!("****"));
+        assert_eq!(masked["plain"], json!("nothing"));
+        assert_eq!(Secrets::new().mask_owned(v.clone()), v);
     }
 
     #[test]

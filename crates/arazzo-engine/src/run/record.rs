@@ -179,7 +179,7 @@ impl Run {
             method,
             url,
             duration_ms: duration,
-            outputs: self.secrets.mask_value(&Value::Object(judged.outputs)),
+            outputs: self.secrets.mask_owned(Value::Object(judged.outputs)),
             action,
             error,
             failure,
@@ -485,7 +485,7 @@ impl Run {
     ) {
         let masked_outputs = self
             .secrets
-            .mask_value(&Value::Object(ended.outputs.clone()));
+            .mask_owned(Value::Object(ended.outputs.clone()));
         if let Some(r) = self.st.report.workflows.get_mut(record) {
             r.status = ended.status;
             r.outputs = masked_outputs;

@@ -157,7 +157,7 @@ impl Run {
                         self.secrets.add_value(v);
                     }
                 }
-                let masked = self.secrets.mask_value(&Value::Object(inputs.clone()));
+                let masked = self.secrets.mask_owned(Value::Object(inputs.clone()));
                 if let Some(r) = self.st.report.workflows.get_mut(record) {
                     r.inputs = masked;
                 }
@@ -169,7 +169,7 @@ impl Run {
                 true
             }
             Err(errors) => {
-                let masked = self.secrets.mask_value(&Value::Object(given));
+                let masked = self.secrets.mask_owned(Value::Object(given));
                 if let Some(r) = self.st.report.workflows.get_mut(record) {
                     r.inputs = masked;
                 }
