@@ -25,7 +25,7 @@ fn documents() -> Vec<(&'static str, PathBuf, bool)> {
     let corpus = root().join("../shared/corpus");
     let mut docs = vec![
         (
-            "pipedream_openapi_293k",
+            "pipedream_openapi_44k",
             root().join("specs/pipedream/openapi/pipedream-openapi.yml"),
             true,
         ),

@@ -62,9 +62,20 @@ pub enum Stop {
 /// Runs `arazzo-run run`.
 pub fn run(args: RunArgs) -> ExitCode {
     let edge = Edge::new();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build();
+    // One document runs on the calling thread: its steps are sequential, and
+    // worker threads cost a short run more than they give it (their start,
+    // and a wake-up across threads for every response). Several documents
+    // run concurrently, so they get a worker per core.
+    let one_document = matches!(args.files.as_slice(), [f] if std::path::Path::new(f).is_file());
+    let rt = if one_document {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
     match rt {
         Ok(rt) => {
             let code = rt.block_on(run_async(args, &edge));
