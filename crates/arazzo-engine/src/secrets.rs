@@ -128,26 +128,32 @@ impl Snapshot {
     /// characters in every encoding, which every match of the full pattern
     /// begins with) is still present after that.
     fn mask(&self, text: &str) -> String {
+        self.mask_cow(text).into_owned()
+    }
+
+    /// [`Snapshot::mask`], borrowing `text` back when nothing in it is a
+    /// secret (the usual case: no copy).
+    fn mask_cow<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if self.texts.is_empty() {
-            return text.to_string();
+            return Cow::Borrowed(text);
         }
         if let Some(masked) = self.mask_plain(text) {
             return masked;
         }
         let Some(set) = self.heads() else {
-            return self.mask_slowly(text);
+            return Cow::Owned(self.mask_slowly(text));
         };
         let candidates = set.matches(text);
         if !candidates.matched_any() {
-            return text.to_string();
+            return Cow::Borrowed(text);
         }
         let mut out = Cow::Borrowed(text);
         for i in candidates.iter() {
             let Some(t) = self.texts.get(i) else { continue };
-            if !t.long() {
+            if !t.long {
                 // A short text's head pattern is its whole pattern, anchored:
                 // the set has matched the whole value.
-                return MASK.to_string();
+                return Cow::Owned(MASK.to_string());
             }
             if let Some(replaced) = t.replace_literally(&out) {
                 out = Cow::Owned(replaced);
@@ -159,7 +165,7 @@ impl Snapshot {
                 out = Cow::Owned(masked);
             }
         }
-        out.into_owned()
+        out
     }
 
     /// `text` masked without any automaton, when `text` is *plain*: it holds
@@ -175,7 +181,7 @@ impl Snapshot {
     ///
     /// `None` when `text` is not plain, or when a secret holds a space
     /// (which a plain text may carry as `+`): the patterns decide.
-    fn mask_plain(&self, text: &str) -> Option<String> {
+    fn mask_plain<'t>(&self, text: &'t str) -> Option<Cow<'t, str>> {
         if text.contains(['%', '\\', '&', CUT]) {
             return None;
         }
@@ -185,7 +191,7 @@ impl Snapshot {
             return None;
         }
         // A short text is masked only as the whole value.
-        for t in self.texts.iter().filter(|t| !t.long()) {
+        for t in self.texts.iter().filter(|t| !t.long) {
             let whole = match t.kind {
                 Kind::Secret | Kind::Derived => t.text == text,
                 Kind::Base64 | Kind::Base64Fragment => {
@@ -193,11 +199,15 @@ impl Snapshot {
                 }
             };
             if whole {
-                return Some(MASK.to_string());
+                return Some(Cow::Owned(MASK.to_string()));
             }
         }
         let mut out = Cow::Borrowed(text);
-        for t in self.texts.iter().filter(|t| t.long()) {
+        for t in self
+            .texts
+            .iter()
+            .filter(|t| t.long && t.finder.needle().len() <= text.len())
+        {
             let replaced = match t.kind {
                 Kind::Secret | Kind::Derived => t.replace_literally(&out),
                 Kind::Base64 | Kind::Base64Fragment => t.replace_base64(&out),
@@ -206,7 +216,7 @@ impl Snapshot {
                 out = Cow::Owned(r);
             }
         }
-        Some(out.into_owned())
+        Some(out)
     }
 
     /// [`Snapshot::mask`] without the head set (which could not be built):
@@ -214,7 +224,7 @@ impl Snapshot {
     fn mask_slowly(&self, text: &str) -> String {
         let mut out = Cow::Borrowed(text);
         for t in &self.texts {
-            if !t.long() {
+            if !t.long {
                 if t.matcher().is_whole(text) {
                     return MASK.to_string();
                 }
@@ -230,22 +240,26 @@ impl Snapshot {
     fn mask_in_place(&self, v: &mut Value) {
         match v {
             Value::String(s) => {
-                let masked = self.mask(s);
-                if masked != *s {
+                if let Cow::Owned(masked) = self.mask_cow(s)
+                    && masked != *s
+                {
                     *s = masked;
                 }
             }
             Value::Number(n) => {
                 let text = n.to_string();
-                let masked = self.mask(&text);
-                if masked != text {
+                if let Cow::Owned(masked) = self.mask_cow(&text)
+                    && masked != text
+                {
                     *v = Value::String(masked);
                 }
             }
             Value::Array(a) => a.iter_mut().for_each(|x| self.mask_in_place(x)),
             Value::Object(m) => {
                 m.values_mut().for_each(|x| self.mask_in_place(x));
-                if m.keys().any(|k| self.mask(k) != *k) {
+                if m.keys()
+                    .any(|k| matches!(self.mask_cow(k), Cow::Owned(masked) if masked != *k))
+                {
                     *m = std::mem::take(m)
                         .into_iter()
                         .map(|(k, x)| (self.mask(&k), x))
@@ -284,6 +298,9 @@ struct Text {
     text: String,
     kind: Kind,
     matcher: OnceLock<Matcher>,
+    /// Whether it is masked inside longer text (at least [`MIN_LEN`]
+    /// characters; else only as a whole value).
+    long: bool,
     /// Finds what a plain text must contain: the text itself, or for a
     /// whole base64 encoding the characters made only of its bits.
     finder: memmem::Finder<'static>,
@@ -311,6 +328,7 @@ impl Text {
         };
         let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
         Text {
+            long: text.chars().count() >= MIN_LEN,
             text,
             kind,
             matcher: OnceLock::new(),
@@ -417,11 +435,6 @@ impl Text {
         Some(out)
     }
 
-    /// Whether it is masked inside longer text (else only as a whole value).
-    fn long(&self) -> bool {
-        self.text.chars().count() >= MIN_LEN
-    }
-
     fn matcher(&self) -> &Matcher {
         self.matcher.get_or_init(|| Matcher::build(self))
     }
@@ -429,7 +442,7 @@ impl Text {
     /// The pattern of its first [`MIN_LEN`] characters (of a short text:
     /// all of it, as a whole value).
     fn head_pattern(&self) -> String {
-        if !self.long() {
+        if !self.long {
             return format!("^(?:{})$", self.pattern());
         }
         let head = self.text.chars().take(MIN_LEN);
@@ -659,7 +672,7 @@ enum Matcher {
 
 impl Matcher {
     fn build(text: &Text) -> Matcher {
-        let pattern = if !text.long() {
+        let pattern = if !text.long {
             format!("^(?:{})$", text.pattern())
         } else if text.kind == Kind::Secret {
             format!("{}|{}", text.pattern(), cut_pattern(&text.text))
