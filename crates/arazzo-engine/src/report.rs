@@ -1,6 +1,8 @@
 //! What a run did: the report (the JSON shape of `arazzo-run run --format json`)
 //! and the typed events it is built from.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -222,8 +224,9 @@ pub struct StepRecord {
     /// Wall time of the exchange (or the called workflow) and of judging it
     /// (criteria, outputs, the action's criteria), in milliseconds.
     pub duration_ms: u64,
-    /// The step's outputs (secrets masked).
-    pub outputs: Value,
+    /// The step's outputs (secrets masked). Shared: the record is copied
+    /// into the report and into its event, and outputs can be large.
+    pub outputs: Arc<Value>,
     /// What happened next.
     pub action: Option<ActionRecord>,
     /// Why the step failed.
@@ -413,8 +416,9 @@ pub struct WorkflowRecord {
     pub status: Status,
     /// The inputs it ran with (defaults applied, secrets masked).
     pub inputs: Value,
-    /// Its outputs (secrets masked); `{}` when it failed.
-    pub outputs: Value,
+    /// Its outputs (secrets masked); `{}` when it failed. Shared, as a
+    /// step's are.
+    pub outputs: Arc<Value>,
     /// Wall time from its start to its end, evaluation included, in
     /// milliseconds. A workflow that made a goto ends when its target ends.
     pub duration_ms: u64,

@@ -281,7 +281,7 @@ fn commands_follow_tokens_retries_gotos_and_nested_workflows() {
     let report = run.report();
     assert!(report.succeeded());
     let main = &report.workflows[0];
-    assert_eq!(main.outputs, json!({"pet": "Rex", "order": "o-1"}));
+    assert_eq!(*main.outputs, json!({"pet": "Rex", "order": "o-1"}));
     let steps: Vec<(&str, u32)> = main
         .steps
         .iter()

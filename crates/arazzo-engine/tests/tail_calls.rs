@@ -179,10 +179,10 @@ fn a_hundred_thousand_self_gotos_run_in_one_frame_on_a_small_stack() {
     let first = &report.workflows[0];
     assert_eq!(first.reason, Reason::Requested);
     // Every execution ends as its target ended, with its own outputs.
-    assert_eq!(first.outputs, json!({"more": true}));
+    assert_eq!(*first.outputs, json!({"more": true}));
     let last = report.workflows.last().expect("records");
     assert_eq!(last.reason, Reason::Goto);
-    assert_eq!(last.outputs, json!({"more": false}));
+    assert_eq!(*last.outputs, json!({"more": false}));
     assert!(
         report
             .workflows
@@ -229,7 +229,7 @@ fn an_endless_self_goto_stops_at_the_step_limit_on_a_small_stack() {
         // Said once, however long the chain.
         assert_eq!(w.error.as_deref(), Some(wrapped.as_str()));
         assert_eq!(w.failure.as_ref().map(|f| f.kind), Some(FailureKind::Limit));
-        assert_eq!(w.outputs, json!({}));
+        assert_eq!(*w.outputs, json!({}));
     }
 }
 
@@ -331,12 +331,12 @@ fn a_chain_inside_a_call_ends_as_nested_executions_did() {
     // `a` ends last, with its own outputs — evaluated at the end of the chain,
     // so `$workflows.c.outputs` is what `c` produced — and a warning of its own.
     let a = by_id("a");
-    assert_eq!(a.outputs, json!({"seen": 1, "absent": null, "fromC": 3}));
+    assert_eq!(*a.outputs, json!({"seen": 1, "absent": null, "fromC": 3}));
     assert_eq!(a.warnings.len(), 1, "{:?}", a.warnings);
     assert!(by_id("b").warnings.is_empty());
     // The caller sees `a`'s outputs, and `a`'s own last exchange.
     let caller = &report.workflows[0];
-    assert_eq!(caller.outputs, json!({"fromA": 1, "status": 200}));
+    assert_eq!(*caller.outputs, json!({"fromA": 1, "status": 200}));
     assert_eq!(
         caller.steps.iter().map(|s| &s.step_id).collect::<Vec<_>>(),
         ["call", "after"]
@@ -397,7 +397,7 @@ fn a_failing_chain_fails_each_execution_with_the_error_said_once() {
         let failure = w.failure.as_ref().expect("typed");
         assert_eq!(failure.kind, FailureKind::Criteria);
         assert_eq!(failure.step_id.as_deref(), Some(step));
-        assert_eq!(w.outputs, json!({}));
+        assert_eq!(*w.outputs, json!({}));
     }
 }
 
@@ -550,5 +550,5 @@ workflows:
     )
     .expect("starts");
     serve(&mut run, echo, |_, _| {});
-    assert_eq!(run.report().workflows[1].outputs, json!({"x": 42}));
+    assert_eq!(*run.report().workflows[1].outputs, json!({"x": 42}));
 }

@@ -194,7 +194,7 @@ fn refused_report(lc: &LoadedCase, msg: &str) -> RunReport {
                 workflow_id: id,
                 status: Status::Failed,
                 inputs: Value::Object(lc.case.inputs.clone()),
-                outputs: json!({}),
+                outputs: json!({}).into(),
                 duration_ms: 0,
                 error: Some(msg.to_string()),
                 failure: None,

@@ -2,6 +2,8 @@
 //! warnings (all with secrets masked), and ending a workflow execution,
 //! which hands its result to whatever waits for it.
 
+use std::sync::Arc;
+
 use arazzo_openapi::HttpRequest;
 use serde_json::{Map, Value};
 
@@ -179,7 +181,7 @@ impl Run {
             method,
             url,
             duration_ms: duration,
-            outputs: self.secrets.mask_owned(Value::Object(judged.outputs)),
+            outputs: Arc::new(self.secrets.mask_owned(Value::Object(judged.outputs))),
             action,
             error,
             failure,
@@ -488,7 +490,7 @@ impl Run {
             .mask_owned(Value::Object(ended.outputs.clone()));
         if let Some(r) = self.st.report.workflows.get_mut(record) {
             r.status = ended.status;
-            r.outputs = masked_outputs;
+            r.outputs = Arc::new(masked_outputs);
             r.duration_ms = clock.now_ms().saturating_sub(started_ms);
             r.error = ended.error.as_ref().map(|e| e.message.clone());
             r.failure = failure;

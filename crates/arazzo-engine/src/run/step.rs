@@ -40,7 +40,7 @@ impl Run {
             workflow_id: w.id.clone(),
             status: Status::Failed,
             inputs: Value::Object(Map::new()),
-            outputs: Value::Object(Map::new()),
+            outputs: Arc::new(Value::Object(Map::new())),
             duration_ms: 0,
             error: None,
             failure: None,
