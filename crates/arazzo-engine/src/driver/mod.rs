@@ -195,7 +195,10 @@ fn forward_events(run: &mut Run, on_event: &mut (dyn FnMut(Event) + Send)) {
 /// Why an [`Engine`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
-    /// The HTTP client could not be built (TLS roots, proxy settings).
+    /// The HTTP client could not be built (TLS roots, proxy settings). The
+    /// reqwest transport builds its clients on first use, so it reports such
+    /// a failure on the first request instead; the variant stays for
+    /// transports that set up eagerly.
     #[error("the HTTP client could not be built: {0}")]
     HttpClient(String),
 }
