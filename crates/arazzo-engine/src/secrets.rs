@@ -103,6 +103,10 @@ struct Snapshot {
     /// and a full pattern is compiled only once its head has been seen.
     /// `None` when it could not be built: then every full pattern runs.
     heads: OnceLock<Option<RegexSet>>,
+    /// Whether a secret (or a derived form) holds a space, which a plain
+    /// text may carry as `+`: then [`Snapshot::mask_plain`] leaves every
+    /// text to the patterns.
+    spaced: bool,
 }
 
 impl Snapshot {
@@ -185,9 +189,7 @@ impl Snapshot {
         if text.contains(['%', '\\', '&', CUT]) {
             return None;
         }
-        let spaced =
-            |t: &Text| matches!(t.kind, Kind::Secret | Kind::Derived) && t.text.contains(' ');
-        if self.texts.iter().any(|t| spaced(t)) {
+        if self.spaced {
             return None;
         }
         // A short text is masked only as the whole value.
@@ -267,28 +269,6 @@ impl Snapshot {
                 }
             }
             _ => {}
-        }
-    }
-
-    fn mask_value(&self, v: &Value) -> Value {
-        match v {
-            Value::String(s) => Value::String(self.mask(s)),
-            Value::Number(n) => {
-                let text = n.to_string();
-                let masked = self.mask(&text);
-                if masked == text {
-                    v.clone()
-                } else {
-                    Value::String(masked)
-                }
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.mask_value(x)).collect()),
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, x)| (self.mask(k), self.mask_value(x)))
-                    .collect(),
-            ),
-            other => other.clone(),
         }
     }
 }
@@ -377,10 +357,7 @@ impl Text {
     /// last character and up to two `=` when they follow (a whole encoding);
     /// the fragment itself (a fragment).
     fn base64_end(&self, norm: &str, at: usize) -> Option<usize> {
-        let core = match self.kind {
-            Kind::Base64 => base64_core_len(&self.text),
-            _ => self.text.len(),
-        };
+        let core = self.finder.needle().len();
         let (core_text, last) = self.text.split_at(core);
         let rest = norm.get(at..)?;
         if !rest.starts_with(core_text) {
@@ -563,9 +540,13 @@ impl Secrets {
             // Longest first: where two secrets start at the same place, the
             // one that contains the other is masked whole.
             list.sort_by_key(|t| std::cmp::Reverse(t.text.chars().count()));
+            let spaced = list
+                .iter()
+                .any(|t| matches!(t.kind, Kind::Secret | Kind::Derived) && t.text.contains(' '));
             set.snapshot = Arc::new(Snapshot {
                 texts: list,
                 heads: OnceLock::new(),
+                spaced,
             });
         }
     }
@@ -589,11 +570,7 @@ impl Secrets {
     /// `v` with every secret inside every string (and object key) replaced;
     /// a number that is a secret becomes the string `****`.
     pub fn mask_value(&self, v: &Value) -> Value {
-        let snapshot = self.snapshot();
-        if snapshot.texts.is_empty() {
-            return v.clone();
-        }
-        snapshot.mask_value(v)
+        self.mask_owned(v.clone())
     }
 
     /// [`Secrets::mask_value`] of a value the caller gives away: masked where
