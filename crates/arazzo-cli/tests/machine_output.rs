@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{bin, text};
+use common::{bin, flagship, root, text};
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -14,17 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn flagship() -> String {
-    root()
-        .join("specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml")
-        .display()
-        .to_string()
-}
 
 /// Runs the binary in `dir` without colour.
 fn run_in(dir: &Path, args: &[&str]) -> Output {

@@ -6,28 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{bin, text};
+use common::{bin, flagship, inputs_file, root, text};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn flagship() -> String {
-    root()
-        .join("specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml")
-        .display()
-        .to_string()
-}
-
-fn inputs_file() -> String {
-    root()
-        .join("specs/pipedream/inputs.example.yaml")
-        .display()
-        .to_string()
-}
 
 /// An API with a path parameter, a status that advances `pending`,
 /// `pending`, `done` on the mock, and a POST.

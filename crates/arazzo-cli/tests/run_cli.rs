@@ -3,31 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{bin, text};
+use common::{bin, flagship, inputs_file, root, text};
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use pipedream_sim::{Operation, SimConfig, Simulator};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn flagship() -> String {
-    root()
-        .join("specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml")
-        .display()
-        .to_string()
-}
-
-fn inputs_file() -> String {
-    root()
-        .join("specs/pipedream/inputs.example.yaml")
-        .display()
-        .to_string()
-}
 
 async fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(bin());

@@ -28,3 +28,27 @@ pub fn bin() -> &'static str {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// The workspace's root directory.
+#[allow(dead_code)] // not every test binary reads the workspace's files
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The flagship workflow's path.
+#[allow(dead_code)] // not every test binary runs the flagship
+pub fn flagship() -> String {
+    root()
+        .join("specs/pipedream/arazzo/pipedream-connect-account-onboarding-workflow.yml")
+        .display()
+        .to_string()
+}
+
+/// The flagship's example inputs file.
+#[allow(dead_code)] // not every test binary passes the flagship's inputs
+pub fn inputs_file() -> String {
+    root()
+        .join("specs/pipedream/inputs.example.yaml")
+        .display()
+        .to_string()
+}
